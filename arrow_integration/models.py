@@ -1,0 +1,1 @@
+"""Arrow state: settings, mappings, billing syncs and consumption records."""
