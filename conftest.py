@@ -35,3 +35,19 @@ def staff_client(staff_user) -> APIClient:
 @pytest.fixture
 def user_client(plain_user) -> APIClient:
     return _client_for(plain_user)
+
+
+@pytest.fixture(scope="session")
+def arrow_emulator_process():
+    """One real emulator process (demo seed) on a free loopback port for the whole test session."""
+    from arrow_emulator.testing import EmulatorProcess
+
+    with EmulatorProcess(seed="demo") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def arrow_emulator(arrow_emulator_process):
+    """The session's emulator, reset to its demo seed (faults and counters cleared) for this test."""
+    arrow_emulator_process.control.reset(seed="demo")
+    yield arrow_emulator_process

@@ -1,1 +1,260 @@
-"""Arrow state: settings, mappings, billing syncs and consumption records."""
+"""Arrow state: settings, mappings, billing syncs and their items, consumption records, sync runs.
+
+Models hold fields, constraints and state transitions only; every write of business data goes
+through arrow_integration.services.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from arrow_integration.choices import (
+    DEFAULT_CLASSIFICATION_FILTER,
+    DEFAULT_INVOICE_ITEM_PREFIX,
+    ArrowState,
+    BillingSyncState,
+    PriceSource,
+    SyncRunKind,
+    SyncRunState,
+)
+from arrow_integration.crypto import decrypt_secret, encrypt_secret
+from core.models import Customer, Invoice, InvoiceItem, Offering, Plan, Resource, UuidModel
+from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    kwargs.setdefault("default", Decimal(0))
+    return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+
+
+class ArrowSettings(UuidModel):
+    api_url = models.URLField(max_length=255)
+    # Fernet token of the API key; use the `api_key` property, never this field directly.
+    api_key_encrypted = models.TextField()
+    export_type_reference = models.CharField(max_length=255, blank=True)
+    classification_filter = models.CharField(max_length=50, default=DEFAULT_CLASSIFICATION_FILTER, blank=True)
+    is_active = models.BooleanField(default=True)
+    sync_enabled = models.BooleanField(default=False)
+    auto_reconcile = models.BooleanField(default=False)
+    partner_reference = models.CharField(max_length=255, blank=True)
+    partner_name = models.CharField(max_length=255, blank=True)
+    invoice_price_source = models.CharField(max_length=4, choices=PriceSource.choices, default=PriceSource.SELL)
+    invoice_item_prefix = models.CharField(max_length=255, default=DEFAULT_INVOICE_ITEM_PREFIX, blank=True)
+
+    class Meta:
+        verbose_name_plural = "Arrow settings"
+        ordering = ["-created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="arrow_settings_single_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_name or self.api_url} ({'active' if self.is_active else 'inactive'})"
+
+    def __repr__(self) -> str:
+        return f"<ArrowSettings {self.uuid} {self.api_url}>"
+
+    @property
+    def api_key(self) -> str:
+        return decrypt_secret(self.api_key_encrypted)
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        self.api_key_encrypted = encrypt_secret(value)
+
+
+class ArrowCustomerMapping(UuidModel):
+    settings = models.ForeignKey(ArrowSettings, on_delete=models.CASCADE, related_name="customer_mappings")
+    arrow_reference = models.CharField(max_length=255)
+    arrow_company_name = models.CharField(max_length=255, blank=True)
+    waldur_customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="arrow_mappings")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["arrow_company_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["settings", "arrow_reference"], name="arrow_customer_mapping_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arrow_reference} → {self.waldur_customer}"
+
+
+class ArrowVendorOfferingMapping(UuidModel):
+    settings = models.ForeignKey(ArrowSettings, on_delete=models.CASCADE, related_name="vendor_mappings")
+    arrow_vendor_name = models.CharField(max_length=255)
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="arrow_vendor_mappings")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["arrow_vendor_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["settings", "arrow_vendor_name"], name="arrow_vendor_mapping_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arrow_vendor_name} → {self.offering}"
+
+
+class InvalidTransition(Exception):
+    """A billing sync was asked to move to a state it cannot reach from its current one."""
+
+
+class ArrowBillingSync(UuidModel):
+    """One customer mapping's billing for one month (first day of the month)."""
+
+    customer_mapping = models.ForeignKey(ArrowCustomerMapping, on_delete=models.PROTECT, related_name="billing_syncs")
+    report_period = models.DateField()
+    statement_reference = models.CharField(max_length=255, blank=True)
+    arrow_state = models.CharField(max_length=20, choices=ArrowState.choices, default=ArrowState.PENDING)
+    state = models.PositiveSmallIntegerField(choices=BillingSyncState.choices, default=BillingSyncState.PENDING)
+    buy_total = money_field()
+    sell_total = money_field()
+    currency = models.CharField(max_length=3, blank=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="arrow_billing_syncs")
+    error_message = models.TextField(blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-report_period", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer_mapping", "report_period"], name="arrow_billing_sync_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_mapping.arrow_reference} {self.report_period:%Y-%m}"
+
+    def _move(self, target: int, allowed_from: set[int], stamp: str) -> None:
+        if self.state == target:
+            return
+        if self.state not in allowed_from:
+            raise InvalidTransition(
+                f"Billing sync {self.uuid} cannot go from {self.get_state_display()} to {BillingSyncState(target).label}."
+            )
+        self.state = target
+        setattr(self, stamp, timezone.now())
+        self.save(update_fields=["state", stamp, "modified"])
+
+    def mark_synced(self) -> None:
+        """Billing lines imported. Re-imports of a synced period only refresh `synced_at`."""
+        if self.state == BillingSyncState.PENDING:
+            self._move(BillingSyncState.SYNCED, {BillingSyncState.PENDING}, "synced_at")
+        else:
+            self.synced_at = timezone.now()
+            self.save(update_fields=["synced_at", "modified"])
+
+    def mark_validated(self) -> None:
+        self.arrow_state = ArrowState.VALIDATED
+        self.save(update_fields=["arrow_state", "modified"])
+        self._move(BillingSyncState.VALIDATED, {BillingSyncState.SYNCED}, "validated_at")
+
+    def mark_reconciled(self, *, force: bool = False) -> None:
+        allowed = {BillingSyncState.VALIDATED} | ({BillingSyncState.SYNCED} if force else set())
+        self._move(BillingSyncState.RECONCILED, allowed, "reconciled_at")
+
+
+class ArrowBillingSyncItem(UuidModel):
+    """One line of a billing export, and the invoice item that charges it."""
+
+    billing_sync = models.ForeignKey(ArrowBillingSync, on_delete=models.CASCADE, related_name="items")
+    arrow_line_reference = models.CharField(max_length=255)
+    invoice_item = models.ForeignKey(InvoiceItem, on_delete=models.PROTECT, related_name="+")
+    # The amount first invoiced for the line, in the settings' price source.
+    original_price = money_field()
+    sell_price = money_field()
+    buy_price = money_field()
+    # The line's amount in the final (validated) export, set by reconciliation.
+    final_price = money_field(null=True, blank=True, default=None)
+    compensation_item = models.ForeignKey(
+        InvoiceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    vendor_name = models.CharField(max_length=255, blank=True)
+    subscription_reference = models.CharField(max_length=255, blank=True)
+    license_reference = models.CharField(max_length=255, blank=True, db_index=True)
+    classification = models.CharField(max_length=50, blank=True)
+    description = models.TextField(blank=True)
+    quantity = money_field(default=Decimal(1))
+    validation_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["billing_sync_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["billing_sync", "arrow_line_reference"], name="arrow_billing_sync_item_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.arrow_line_reference
+
+
+class ArrowConsumptionRecord(UuidModel):
+    """Consumption of one license by one resource in one month, provisional until finalized."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="arrow_consumption_records")
+    license_reference = models.CharField(max_length=255)
+    billing_period = models.DateField()
+    consumed_sell = money_field()
+    consumed_buy = money_field()
+    final_sell = money_field(null=True, blank=True, default=None)
+    final_buy = money_field(null=True, blank=True, default=None)
+    invoice_item = models.ForeignKey(InvoiceItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    compensation_item = models.ForeignKey(
+        InvoiceItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    raw_data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-billing_period", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "billing_period", "license_reference"], name="arrow_consumption_record_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.license_reference} {self.billing_period:%Y-%m}"
+
+    @property
+    def is_finalized(self) -> bool:
+        return self.finalized_at is not None
+
+    @property
+    def is_reconciled(self) -> bool:
+        return self.reconciled_at is not None
+
+    def adjustment_amount(self, price_source: str) -> Decimal | None:
+        """Final minus consumed in the given price source; None until finalized."""
+        if price_source == PriceSource.BUY:
+            return None if self.final_buy is None else self.final_buy - self.consumed_buy
+        return None if self.final_sell is None else self.final_sell - self.consumed_sell
+
+
+class ArrowSyncRun(UuidModel):
+    """Progress and outcome of one background job (billing import, reconciliation, consumption…)."""
+
+    settings = models.ForeignKey(ArrowSettings, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=40, choices=SyncRunKind.choices)
+    period = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=SyncRunState.choices, default=SyncRunState.RUNNING)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period or ''} {self.state}"

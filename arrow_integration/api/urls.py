@@ -2,6 +2,25 @@
 
 from rest_framework.routers import SimpleRouter
 
+from arrow_integration.api.views import (
+    billing_sync_items,
+    billing_syncs,
+    consumption_records,
+    customer_mappings,
+    settings,
+    vendor_mappings,
+)
+
 router = SimpleRouter(trailing_slash=True)
+router.register("settings", settings.ArrowSettingsViewSet, basename="arrow-settings")
+router.register("customer-mappings", customer_mappings.ArrowCustomerMappingViewSet, basename="arrow-customer-mapping")
+router.register(
+    "vendor-offering-mappings", vendor_mappings.ArrowVendorOfferingMappingViewSet, basename="arrow-vendor-offering-mapping"
+)
+router.register("billing-syncs", billing_syncs.ArrowBillingSyncViewSet, basename="arrow-billing-sync")
+router.register("billing-sync-items", billing_sync_items.ArrowBillingSyncItemViewSet, basename="arrow-billing-sync-item")
+router.register(
+    "consumption-records", consumption_records.ArrowConsumptionRecordViewSet, basename="arrow-consumption-record"
+)
 
 urlpatterns = router.urls

@@ -1,0 +1,44 @@
+"""Shared pieces of the /api/admin/arrow/ views: staff-only access, UUID lookups, input fields."""
+
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from arrow_client.errors import ArrowError
+from arrow_client.periods import Period
+from core.api.exceptions import register_domain_error
+from core.api.permissions import IsStaff
+from core.api.views import UUID_PATTERN
+
+# Arrow failures on synchronous calls are the caller's 400, naming the Arrow problem.
+register_domain_error(ArrowError, status.HTTP_400_BAD_REQUEST)
+
+
+class AdminViewSetMixin:
+    """Staff only; objects addressed by UUID (anything else in the path is a 404)."""
+
+    permission_classes = [IsStaff]
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_PATTERN
+
+
+class PeriodField(serializers.CharField):
+    """A `YYYY-MM` string at the API boundary, a Period inside."""
+
+    default_error_messages = {"invalid_period": "Expected a period as YYYY-MM (month 01-12, year 2000-2100), got {value!r}."}
+
+    def to_internal_value(self, data) -> Period:
+        text = super().to_internal_value(data)
+        try:
+            return Period.parse(text)
+        except ValueError:
+            self.fail("invalid_period", value=text[:20])
+
+    def to_representation(self, value) -> str:
+        return str(value)
+
+
+def counted(data, *, count: int | None = None, http_status: int = status.HTTP_200_OK) -> Response:
+    """A response carrying X-Result-Count, so HEAD on single-object actions satisfies the client."""
+    if count is None:
+        count = len(data) if isinstance(data, list) else 1
+    return Response(data, status=http_status, headers={"X-Result-Count": str(count)})

@@ -1,0 +1,43 @@
+"""Enumerations of the Arrow integration, shared by models, services and serializers."""
+
+from decimal import Decimal
+
+from django.db import models
+
+# A difference smaller than this is not worth a compensation item.
+COMPENSATION_THRESHOLD = Decimal("0.01")
+DEFAULT_CLASSIFICATION_FILTER = "IAAS"
+DEFAULT_INVOICE_ITEM_PREFIX = "Arrow"
+
+
+class PriceSource(models.TextChoices):
+    SELL = "sell", "Sell price"
+    BUY = "buy", "Buy price"
+
+
+class BillingSyncState(models.IntegerChoices):
+    """The official client's enum (1..4); do not add values."""
+
+    PENDING = 1, "Pending"
+    SYNCED = 2, "Synced"
+    VALIDATED = 3, "Validated"
+    RECONCILED = 4, "Reconciled"
+
+
+class ArrowState(models.TextChoices):
+    PENDING = "pending"
+    VALIDATED = "validated"
+
+
+class SyncRunKind(models.TextChoices):
+    BILLING = "billing"
+    RECONCILIATION = "reconciliation"
+    CONSUMPTION = "consumption"
+    CONSUMPTION_RECONCILIATION = "consumption_reconciliation"
+    RESOURCES = "resources"
+
+
+class SyncRunState(models.TextChoices):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

@@ -1,0 +1,1 @@
+"""Celery beat entries of the Arrow integration, in one place."""
