@@ -181,6 +181,9 @@ class ArrowBillingSyncItem(UuidModel):
     classification = models.CharField(max_length=50, blank=True)
     description = models.TextField(blank=True)
     quantity = money_field(default=Decimal(1))
+    # True when the license-month was already charged by consumption tracking: `invoice_item`
+    # is then that provisional item and consumption reconciliation settles the difference.
+    charged_by_consumption = models.BooleanField(default=False)
     validation_date = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -258,3 +261,16 @@ class ArrowSyncRun(UuidModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period or ''} {self.state}"
+
+
+class ArrowSyncControl(UuidModel):
+    """Global switches of the background syncs (one row, key "global")."""
+
+    GLOBAL_KEY = "global"
+
+    key = models.CharField(max_length=20, unique=True, default=GLOBAL_KEY)
+    consumption_paused = models.BooleanField(default=False)
+    paused_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {'paused' if self.consumption_paused else 'running'}"
