@@ -121,6 +121,41 @@ def invoice_item_delete(*, item: InvoiceItem) -> None:
     item.delete()
 
 
+def _lock_all_pending(invoice_ids: set[int]) -> None:
+    locked = list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk"))
+    for invoice in locked:
+        if not invoice.is_pending:
+            raise InvoiceNotPending(invoice)
+
+
+@transaction.atomic
+def invoice_items_bulk_update(*, items: Iterable[InvoiceItem], fields: list[str]) -> int:
+    """Save `fields` of many items of pending invoices in one statement; all-or-nothing.
+
+    Raises InvoiceNotPending (and changes nothing) if any item's invoice is not pending.
+    """
+    items = list(items)
+    if not items:
+        return 0
+    _check_fields({name: getattr(items[0], name) for name in fields})
+    _lock_all_pending({item.invoice_id for item in items})
+    now = timezone.now()
+    for item in items:
+        item.modified = now
+    return InvoiceItem.objects.bulk_update(items, [*fields, "modified"])
+
+
+@transaction.atomic
+def invoice_items_bulk_delete(*, items: Iterable[InvoiceItem]) -> int:
+    """Remove many items of pending invoices; all-or-nothing, InvoiceNotPending otherwise."""
+    items = list(items)
+    if not items:
+        return 0
+    _lock_all_pending({item.invoice_id for item in items})
+    deleted, _ = InvoiceItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+    return deleted
+
+
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, invoice_date: datetime.date | None = None) -> Invoice:
     """Issue a pending invoice to the customer; from now on it never changes."""
