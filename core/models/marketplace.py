@@ -74,6 +74,14 @@ class Resource(UuidModel):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            # One live resource per backend object (for Arrow: one resource per license).
+            models.UniqueConstraint(
+                fields=["backend_id"],
+                condition=~models.Q(backend_id="") & ~models.Q(state="Terminated"),
+                name="resource_backend_id_unique_live",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,11 +1,7 @@
 """The demo seed as one call: core objects, then (when an Arrow URL is given) the Arrow settings."""
 
-from django.utils.module_loading import import_string
-
+from arrow_integration.services.demo import arrow_demo_seed
 from core.services.demo import core_demo_seed
-
-# Seeders of other apps, called with the core demo data and the Arrow URL and key.
-EXTRA_SEEDERS = ["arrow_integration.services.demo.arrow_demo_seed"]
 
 
 def demo_seed_with_summary(*, base_url: str, arrow_url: str = "", arrow_key: str = "") -> dict:
@@ -24,10 +20,5 @@ def demo_seed_with_summary(*, base_url: str, arrow_url: str = "", arrow_key: str
     if arrow_url:
         summary["arrow_url"] = arrow_url
         summary["arrow_key"] = arrow_key
-        for dotted in EXTRA_SEEDERS:
-            try:
-                seeder = import_string(dotted)
-            except ImportError:
-                continue
-            summary.update(seeder(core=data, arrow_url=arrow_url, arrow_key=arrow_key) or {})
+        summary.update(arrow_demo_seed(core=data, arrow_url=arrow_url, arrow_key=arrow_key))
     return summary

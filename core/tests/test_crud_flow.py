@@ -63,3 +63,16 @@ def test_duplicate_component_types_are_rejected(staff_client):
     )
     assert response.status_code == 400
     assert "components" in response.json()
+
+
+def test_two_live_resources_cannot_share_a_backend_id():
+    from django.db import IntegrityError, transaction
+
+    from core.tests.factories import ResourceFactory
+
+    ResourceFactory(backend_id="XSP1")
+    ResourceFactory(backend_id="")
+    ResourceFactory(backend_id="")
+    ResourceFactory(backend_id="XSP1", state=Resource.State.TERMINATED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResourceFactory(backend_id="XSP1")
