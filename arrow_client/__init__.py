@@ -1,0 +1,60 @@
+"""Plain-Python client of the ArrowSphere API (no Django): typed objects, typed errors.
+
+Public names are re-exported here; the submodules hold one concern each (periods, money, errors,
+types, parsing of tabular payloads, payload envelopes, transport, client).
+"""
+
+from arrow_client.client import ArrowClient
+from arrow_client.errors import (
+    ArrowAuthError,
+    ArrowBadResponse,
+    ArrowError,
+    ArrowNotFound,
+    ArrowRequestError,
+    ArrowUnavailable,
+)
+from arrow_client.money import InvalidAmount, format_decimal, parse_decimal
+from arrow_client.parsing import ColumnCompatibility, export_columns_compatibility
+from arrow_client.periods import Period
+from arrow_client.types import (
+    BillingExportPage,
+    BillingLine,
+    BillingLineError,
+    ConsumptionLine,
+    ConsumptionTotals,
+    Customer,
+    ExportType,
+    License,
+    PageInfo,
+    Partner,
+    Vendor,
+    consumption_totals,
+)
+
+__all__ = [
+    "ArrowAuthError",
+    "ArrowBadResponse",
+    "ArrowClient",
+    "ArrowError",
+    "ArrowNotFound",
+    "ArrowRequestError",
+    "ArrowUnavailable",
+    "BillingExportPage",
+    "BillingLine",
+    "BillingLineError",
+    "ColumnCompatibility",
+    "ConsumptionLine",
+    "ConsumptionTotals",
+    "Customer",
+    "ExportType",
+    "InvalidAmount",
+    "License",
+    "PageInfo",
+    "Partner",
+    "Period",
+    "Vendor",
+    "consumption_totals",
+    "export_columns_compatibility",
+    "format_decimal",
+    "parse_decimal",
+]

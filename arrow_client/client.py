@@ -1,0 +1,284 @@
+"""`ArrowClient`: one method per ArrowSphere call the project uses, returning typed objects.
+
+The client is plain Python (no Django). It pages through listings lazily with a bound on the
+number of pages, streams billing exports one page at a time, and raises the typed errors of
+`arrow_client.errors` for every failure. HTTP details, retries and key redaction live in
+`arrow_client.transport`; payload shapes in `arrow_client.payloads` and `arrow_client.parsing`.
+An instance may be shared by threads; close it (or use it as a context manager) when done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from arrow_client import parsing, payloads
+from arrow_client.errors import ArrowBadResponse, ArrowNotFound, describe_failure
+from arrow_client.periods import Period
+from arrow_client.transport import Transport
+from arrow_client.types import (
+    BillingExportPage,
+    ConsumptionLine,
+    Customer,
+    ExportType,
+    License,
+    PageInfo,
+    Partner,
+    Vendor,
+)
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_BACKOFF = 0.5
+DEFAULT_BACKOFF_MAX = 30.0
+DEFAULT_RETRY_AFTER_MAX = 60.0
+DEFAULT_MAX_PAGES = 10_000
+DEFAULT_PER_PAGE = 100
+IAAS_CATEGORY = "IAAS"
+
+
+class ArrowClient:
+    """Client of the ArrowSphere API below ``base_url`` (e.g. ``https://xsp.arrow.com/index.php/api/``).
+
+    ``max_retries`` counts retries after the first attempt; ``backoff`` is the first exponential
+    wait in seconds (jitter of the same size is added); ``max_pages`` bounds every page loop.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        backoff_max: float = DEFAULT_BACKOFF_MAX,
+        retry_after_max: float = DEFAULT_RETRY_AFTER_MAX,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        http_transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not base_url:
+            raise ValueError("base_url is required")
+        if not api_key:
+            raise ValueError("api_key is required")
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.max_pages = max_pages
+        self._transport = Transport(
+            self.base_url,
+            api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            backoff_max=backoff_max,
+            retry_after_max=retry_after_max,
+            http_transport=http_transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"ArrowClient(base_url={self.base_url!r}, api_key='***')"
+
+    __str__ = __repr__
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> ArrowClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # Partner and customers
+
+    def whoami(self) -> Partner:
+        """The partner the API key belongs to; the cheapest way to check a key."""
+        return self._get("whoami", payloads.parse_partner)
+
+    def iter_customers(self, per_page: int = DEFAULT_PER_PAGE) -> Iterator[Customer]:
+        """Every customer of the partner, fetched page by page."""
+        return self._paginate("customers", payloads.parse_customers, per_page=per_page)
+
+    def customers(self, per_page: int = DEFAULT_PER_PAGE) -> list[Customer]:
+        return list(self.iter_customers(per_page=per_page))
+
+    def get_customer(self, reference: str) -> Customer:
+        """One customer by XSP reference; `ArrowNotFound` if Arrow does not know it."""
+        path = f"customers/{_segment(reference)}"
+        found = self._get(path, payloads.parse_customers)
+        if not found:
+            raise ArrowNotFound(describe_failure("GET", path, detail="no such customer"), path=path)
+        return found[0]
+
+    # Licenses
+
+    def iter_licenses(self, per_page: int = DEFAULT_PER_PAGE) -> Iterator[License]:
+        """Every license of the partner, fetched page by page."""
+        return self._paginate("licenses", payloads.parse_licenses, per_page=per_page)
+
+    def iter_customer_licenses(self, customer_ref: str, per_page: int = DEFAULT_PER_PAGE) -> Iterator[License]:
+        return self._paginate(f"customers/{_segment(customer_ref)}/licenses", payloads.parse_licenses,
+                              per_page=per_page)
+
+    def customer_licenses(self, customer_ref: str, per_page: int = DEFAULT_PER_PAGE) -> list[License]:
+        """All licenses of one customer; `ArrowNotFound` for an unknown customer."""
+        return list(self.iter_customer_licenses(customer_ref, per_page=per_page))
+
+    def get_license(self, reference: str) -> License:
+        """One license with price, seats and periodicity; `ArrowNotFound` if unknown."""
+        return self._get(f"licenses/{_segment(reference)}", payloads.parse_license_detail)
+
+    def consumption(self, license_ref: str, period_from: Period, period_to: Period | None = None) -> list[ConsumptionLine]:
+        """Monthly consumption lines of a license from ``period_from`` to ``period_to`` (inclusive).
+
+        An empty list means no usage. Raises `ArrowNotFound` for an unknown license and
+        `ArrowBadResponse` for a line whose values cannot be parsed.
+        """
+        period_to = period_to or period_from
+        path = f"consumption/monthly/license/{_segment(license_ref)}"
+        params = {"reportPeriodStart": str(period_from), "reportPeriodEnd": str(period_to)}
+        body = self._transport.request("GET", path, params=params)
+
+        def parse(data: Any) -> list[ConsumptionLine]:
+            headers, lines = payloads.table(data, "lines")
+            return parsing.parse_consumption_lines(headers, lines)
+
+        return self._parse(path, "GET", lambda: parse(payloads.unwrap(body)[0]))
+
+    # Catalog
+
+    def programs(self, category: str = IAAS_CATEGORY) -> list[Vendor]:
+        """Programs (vendors) of a catalog category."""
+        path = f"catalog/categories/{_segment(category)}/programs"
+        return self._get(path, lambda data: payloads.parse_programs(data, category=category))
+
+    def iaas_vendors(self) -> list[Vendor]:
+        return self.programs(IAAS_CATEGORY)
+
+    def iaas_vendor_names(self) -> list[str]:
+        """Distinct IAAS vendor names, sorted (e.g. ``["Amazon Web Services", "Microsoft"]``)."""
+        return sorted({vendor.name for vendor in self.iaas_vendors()})
+
+    # Billing export
+
+    def export_types(self) -> list[ExportType]:
+        """The billing export templates available to the partner."""
+        return self._get("billing/erp/exports/types", payloads.parse_export_types)
+
+    def billing_export_page(
+        self,
+        export_type_reference: str,
+        period_from: Period,
+        period_to: Period,
+        *,
+        page: int = 1,
+        classifications: Iterable[str] | None = None,
+        customer_refs: Iterable[str] | None = None,
+    ) -> BillingExportPage:
+        """One page (1-based) of a billing export; headers are present even with no rows."""
+        path = "billing/erp/exports/sync"
+        filters: dict[str, Any] = {"reportPeriod": {"from": str(period_from), "to": str(period_to)}}
+        if classifications:
+            filters["classifications"] = list(classifications)
+        if customer_refs is not None:
+            filters["customerXspRefs"] = list(customer_refs)
+        body = self._transport.request(
+            "POST", path, body={"exportTypeReference": export_type_reference, "filters": filters, "page": page}
+        )
+        default_period = period_from if period_from == period_to else None
+
+        def parse() -> BillingExportPage:
+            data, pagination = payloads.unwrap(body)
+            headers, values = payloads.table(data, "values")
+            info = payloads.parse_page_info(pagination, item_count=len(values))
+            return parsing.billing_export_page(headers, values, info, default_period=default_period)
+
+        return self._parse(path, "POST", parse)
+
+    def iter_billing_export(
+        self,
+        export_type_reference: str,
+        period_from: Period,
+        period_to: Period,
+        *,
+        classifications: Iterable[str] | None = None,
+        customer_refs: Iterable[str] | None = None,
+    ) -> Iterator[BillingExportPage]:
+        """Stream a billing export one page at a time (the first page always, even when empty).
+
+        Never holds more than one page in memory. Raises `ArrowBadResponse` if the export does
+        not end within ``max_pages`` pages.
+        """
+        classifications = list(classifications) if classifications else None
+        customer_refs = list(customer_refs) if customer_refs is not None else None
+        page_number = 1
+        while True:
+            page = self.billing_export_page(
+                export_type_reference, period_from, period_to, page=page_number,
+                classifications=classifications, customer_refs=customer_refs,
+            )
+            yield page
+            if page.page >= page.total_pages or not page.rows and not page.errors:
+                return
+            page_number = self._next_page(page_number, "billing/erp/exports/sync")
+
+    def billing_export_headers(self, export_type_reference: str, period: Period | None = None) -> tuple[str, ...]:
+        """Column titles of an export type, read from the first page of ``period`` (default: current)."""
+        period = period or Period.current()
+        return self.billing_export_page(export_type_reference, period, period).headers
+
+    def export_type_compatibility(self, export_type_reference: str,
+                                  period: Period | None = None) -> parsing.ColumnCompatibility:
+        """Whether an export type has the required and the important billing columns."""
+        return parsing.export_columns_compatibility(self.billing_export_headers(export_type_reference, period))
+
+    # Helpers
+
+    def _get(self, path: str, parser: Callable[[Any], T], params: dict[str, Any] | None = None) -> T:
+        body = self._transport.request("GET", path, params=params)
+        return self._parse(path, "GET", lambda: parser(payloads.unwrap(body)[0]))
+
+    def _paginate(self, path: str, parser: Callable[[Any], list[T]], *, per_page: int) -> Iterator[T]:
+        if per_page < 1:
+            raise ValueError("per_page must be >= 1")
+        page_number = 1
+        while True:
+            body = self._transport.request("GET", path, params={"page": page_number, "per_page": per_page})
+
+            def parse() -> tuple[list[T], PageInfo]:
+                data, pagination = payloads.unwrap(body)
+                items = parser(data)
+                return items, payloads.parse_page_info(pagination, item_count=len(items))
+
+            items, info = self._parse(path, "GET", parse)
+            yield from items
+            if page_number >= info.total_pages or not items:
+                return
+            page_number = self._next_page(page_number, path)
+
+    def _next_page(self, page_number: int, path: str) -> int:
+        if page_number >= self.max_pages:
+            raise ArrowBadResponse(
+                describe_failure("GET", path, detail=f"pagination did not end within {self.max_pages} pages"),
+                path=path,
+            )
+        return page_number + 1
+
+    @staticmethod
+    def _parse(path: str, method: str, parse: Callable[[], T]) -> T:
+        try:
+            return parse()
+        except (payloads.PayloadError, parsing.TabularParseError) as exc:
+            raise ArrowBadResponse(describe_failure(method, path, detail=f"unexpected payload: {exc}"),
+                                   path=path) from None
+
+
+def _segment(value: str) -> str:
+    """Quote one path segment (references go into URLs)."""
+    if not value or not str(value).strip():
+        raise ValueError("an empty reference cannot be looked up")
+    return quote(str(value).strip(), safe="")

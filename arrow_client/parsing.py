@@ -1,0 +1,364 @@
+"""Arrow's column titles, their fallbacks, and the parsing of tabular payloads into typed rows.
+
+This is the only module of the project that spells an Arrow column title. It turns the
+``headers`` + ``values`` of a billing export page and the ``headers`` + ``lines`` of a consumption
+answer into `BillingLine`/`ConsumptionLine` objects, and tells whether an export type's columns are
+usable. It does no I/O. A value that does not parse is reported (a `BillingLineError` for an export
+row, `TabularParseError` for consumption), never replaced by zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from arrow_client.money import InvalidAmount, parse_decimal
+from arrow_client.periods import Period
+from arrow_client.types import BillingExportPage, BillingLine, BillingLineError, ConsumptionLine, PageInfo
+
+# Billing export: logical field -> accepted titles, preferred first.
+BILLING_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sequence": ("Sequence",),
+    "order_id": ("Order Id",),
+    "report_period": ("Report Period",),
+    "classification": ("Classification",),
+    "customer_name": ("End User Company Name",),
+    "customer_id": ("End User Company ID",),
+    "vendor_name": ("Vendor Name",),
+    "service_name": ("Service Name",),
+    "product_name": ("Offer Name", "Product Name"),
+    "friendly_name": ("Friendly Name",),
+    "description": ("Description",),
+    "arrow_sku": ("Arrow SKU",),
+    "vendor_sku": ("Vendor SKU",),
+    "quantity": ("Qty", "Quantity"),
+    "unit_sell_price": ("Customer Unit Price", "Sell Unit Price"),
+    "sell_total": ("Customer Total Price", "Sell Total Price"),
+    "buy_total": ("Total Wholesale Price", "Buy Total Price"),
+    "retail_total": ("Retail Total Price",),
+    "currency": ("Country Marketplace Currency", "Currency"),
+    "bill_from": ("Bill From",),
+    "bill_to": ("Bill To",),
+    "vendor_subscription_id": ("Vendor Subscription ID",),
+    "license_reference": ("ARS Subscription ID",),
+    "validation_date": ("Validation Date",),
+    "billing_cycle": ("Billing Cycle",),
+    "segment": ("Segment",),
+}
+
+# Without these an export type cannot feed billing syncs.
+REQUIRED_BILLING_FIELDS = ("classification", "vendor_subscription_id", "customer_name", "sell_total", "buy_total")
+# Without these it works, but with less precision (periods, licenses, line ids, validation).
+IMPORTANT_BILLING_FIELDS = (
+    "report_period",
+    "license_reference",
+    "sequence",
+    "validation_date",
+    "vendor_name",
+    "quantity",
+    "currency",
+    "customer_id",
+)
+LINE_REFERENCE_FIELDS = ("sequence", "order_id")
+DEFAULT_QUANTITY = Decimal(1)
+
+CONSUMPTION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "report_period": ("Report Period",),
+    "product_name": ("Vendor Product Name",),
+    "meter_category": ("Vendor Meter Category",),
+    "meter_subcategory": ("Vendor Meter Sub-Category",),
+    "uom": ("UOM",),
+    "quantity": ("Level Chargeable Quantity",),
+    "currency": ("Country currency code",),
+    "buy_total": ("Total buy price",),
+    "sell_total": ("Total sell price",),
+    "resource_group": ("Resource Group",),
+    "region": ("Region",),
+}
+CONSUMPTION_NULL = "null"
+
+# Arrow writes dates as MM/DD/YYYY; the other forms are accepted defensively.
+DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+
+
+class TabularParseError(ValueError):
+    """A tabular payload (consumption) holds a value that cannot be parsed."""
+
+
+class ColumnCompatibility(NamedTuple):
+    """Whether an export type's columns can feed billing syncs (required) and fully (important)."""
+
+    compatible: bool
+    recommended: bool
+    missing_required: list[str]
+    missing_important: list[str]
+
+
+def resolve_columns(headers: Sequence[str], columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Map each logical field to the title the headers use for it (exact title first, then any case)."""
+    exact = set(headers)
+    folded = {str(title).casefold(): title for title in headers}
+    resolved: dict[str, str] = {}
+    for name, titles in columns.items():
+        for title in titles:
+            if title in exact:
+                resolved[name] = title
+                break
+        else:
+            for title in titles:
+                if title.casefold() in folded:
+                    resolved[name] = folded[title.casefold()]
+                    break
+    return resolved
+
+
+def describe_field(name: str, columns: dict[str, tuple[str, ...]] = BILLING_COLUMNS) -> str:
+    """Human name of a logical field: its titles joined by ``" or "``."""
+    return " or ".join(columns[name])
+
+
+def export_columns_compatibility(headers: Sequence[str]) -> ColumnCompatibility:
+    """Check an export type's headers against the required and important billing columns."""
+    resolved = resolve_columns(headers, BILLING_COLUMNS)
+    missing_required = [describe_field(name) for name in REQUIRED_BILLING_FIELDS if name not in resolved]
+    missing_important = [describe_field(name) for name in IMPORTANT_BILLING_FIELDS if name not in resolved]
+    compatible = not missing_required
+    return ColumnCompatibility(compatible, compatible and not missing_important, missing_required, missing_important)
+
+
+def parse_arrow_date(value: Any) -> dt.date | None:
+    """Parse an Arrow date (``MM/DD/YYYY``); empty means ``None``; raises `ValueError` for garbage."""
+    text = _text(value)
+    if text is None:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date (expected MM/DD/YYYY): {text!r}")
+
+
+def parse_billing_rows(
+    headers: Sequence[str],
+    values: Sequence[Any],
+    *,
+    first_row_number: int = 1,
+    default_period: Period | None = None,
+) -> tuple[tuple[dict[str, Any], ...], tuple[BillingLine, ...], tuple[BillingLineError, ...]]:
+    """Parse export rows into raw dicts, lines and errors.
+
+    ``default_period`` is used for rows without a ``Report Period`` (only safe when the export was
+    requested for a single period). A row with any unparseable value yields errors and no line.
+    """
+    columns = resolve_columns(headers, BILLING_COLUMNS)
+    rows: list[dict[str, Any]] = []
+    lines: list[BillingLine] = []
+    errors: list[BillingLineError] = []
+    for offset, values_of_row in enumerate(values):
+        row_number = first_row_number + offset
+        if not isinstance(values_of_row, list | tuple) or len(values_of_row) != len(headers):
+            size = len(values_of_row) if isinstance(values_of_row, list | tuple) else type(values_of_row).__name__
+            errors.append(
+                BillingLineError(row_number, None, None, None, f"row has {size} values for {len(headers)} headers")
+            )
+            continue
+        row = dict(zip(headers, values_of_row, strict=True))
+        rows.append(row)
+        line, row_errors = _parse_billing_row(row, columns, row_number, default_period)
+        if line is not None:
+            lines.append(line)
+        errors.extend(row_errors)
+    return tuple(rows), tuple(lines), tuple(errors)
+
+
+def billing_export_page(
+    headers: Sequence[str],
+    values: Sequence[Any],
+    page_info: PageInfo,
+    *,
+    default_period: Period | None = None,
+) -> BillingExportPage:
+    """Assemble a `BillingExportPage`, numbering rows across pages."""
+    per_page = page_info.per_page or len(values)
+    first_row_number = (page_info.current_page - 1) * per_page + 1
+    rows, lines, errors = parse_billing_rows(
+        headers, values, first_row_number=first_row_number, default_period=default_period
+    )
+    return BillingExportPage(
+        headers=tuple(headers),
+        rows=rows,
+        lines=lines,
+        errors=errors,
+        page=page_info.current_page,
+        total_pages=page_info.total_pages,
+        total=page_info.total if page_info.total is not None else len(values),
+        per_page=page_info.per_page,
+    )
+
+
+class _RowReader:
+    """Reads one export row's fields by logical name, collecting errors instead of raising."""
+
+    def __init__(self, row: dict[str, Any], columns: dict[str, str], row_number: int) -> None:
+        self.row = row
+        self.columns = columns
+        self.row_number = row_number
+        self.line_reference: str | None = None
+        self.errors: list[BillingLineError] = []
+
+    def text(self, name: str) -> str | None:
+        title = self.columns.get(name)
+        return None if title is None else _text(self.row[title])
+
+    def fail(self, name: str, reason: str) -> None:
+        title = self.columns.get(name) or describe_field(name)
+        raw = self.row.get(title)
+        self.errors.append(
+            BillingLineError(self.row_number, self.line_reference, title, None if raw is None else str(raw), reason)
+        )
+
+    def amount(self, name: str, *, required: bool) -> Decimal | None:
+        if name not in self.columns:
+            if required:
+                self.fail(name, f"the export has no {describe_field(name)} column")
+            return None
+        raw = self.row[self.columns[name]]
+        if _text(raw) is None:
+            if required:
+                self.fail(name, "empty amount")
+            return None
+        try:
+            return parse_decimal(raw if not isinstance(raw, str) else raw.strip())
+        except InvalidAmount as exc:
+            self.fail(name, str(exc))
+            return None
+
+    def date(self, name: str) -> dt.date | None:
+        try:
+            return parse_arrow_date(self.text(name))
+        except ValueError as exc:
+            self.fail(name, str(exc))
+            return None
+
+
+def _parse_billing_row(
+    row: dict[str, Any], columns: dict[str, str], row_number: int, default_period: Period | None
+) -> tuple[BillingLine | None, list[BillingLineError]]:
+    reader = _RowReader(row, columns, row_number)
+    sequence, order_id = reader.text("sequence"), reader.text("order_id")
+    reader.line_reference = sequence or order_id
+    if reader.line_reference is None:
+        reader.fail("sequence", f"no line reference ({describe_field('sequence')} or {describe_field('order_id')})")
+
+    report_period = default_period
+    period_text = reader.text("report_period")
+    if period_text is not None:
+        try:
+            report_period = Period.parse(period_text)
+        except ValueError as exc:
+            reader.fail("report_period", str(exc))
+    elif default_period is None:
+        reader.fail("report_period", "no report period")
+
+    quantity = reader.amount("quantity", required=False)
+    unit_sell_price = reader.amount("unit_sell_price", required=False)
+    sell_total = reader.amount("sell_total", required=True)
+    buy_total = reader.amount("buy_total", required=True)
+    retail_total = reader.amount("retail_total", required=False)
+    bill_from, bill_to = reader.date("bill_from"), reader.date("bill_to")
+    validation_date = reader.date("validation_date")
+
+    if reader.errors:
+        return None, reader.errors
+    line = BillingLine(
+        row_number=row_number,
+        line_reference=reader.line_reference,
+        sequence=sequence,
+        order_id=order_id,
+        report_period=report_period,
+        classification=reader.text("classification"),
+        customer_name=reader.text("customer_name"),
+        customer_id=reader.text("customer_id"),
+        vendor_name=reader.text("vendor_name"),
+        service_name=reader.text("service_name"),
+        product_name=reader.text("product_name"),
+        friendly_name=reader.text("friendly_name"),
+        description=reader.text("description"),
+        arrow_sku=reader.text("arrow_sku"),
+        vendor_sku=reader.text("vendor_sku"),
+        quantity=DEFAULT_QUANTITY if quantity is None else quantity,
+        unit_sell_price=unit_sell_price,
+        sell_total=sell_total,
+        buy_total=buy_total,
+        retail_total=retail_total,
+        currency=reader.text("currency"),
+        bill_from=bill_from,
+        bill_to=bill_to,
+        vendor_subscription_id=reader.text("vendor_subscription_id"),
+        license_reference=reader.text("license_reference"),
+        validation_date=validation_date,
+        billing_cycle=reader.text("billing_cycle"),
+        segment=reader.text("segment"),
+    )
+    return line, []
+
+
+def parse_consumption_lines(headers: Sequence[str], lines: Sequence[Any]) -> list[ConsumptionLine]:
+    """Parse a consumption answer's ``headers`` + ``lines``; the string ``"null"`` means absent.
+
+    Raises `TabularParseError` naming the line and column for a malformed value or row.
+    """
+    columns = resolve_columns(headers, CONSUMPTION_COLUMNS)
+    if "report_period" not in columns:
+        raise TabularParseError(f"consumption headers lack {describe_field('report_period', CONSUMPTION_COLUMNS)}")
+    parsed: list[ConsumptionLine] = []
+    for number, values in enumerate(lines, start=1):
+        if not isinstance(values, list | tuple) or len(values) != len(headers):
+            raise TabularParseError(f"consumption line {number} does not match the {len(headers)} headers")
+        row = dict(zip(headers, values, strict=True))
+
+        def text(name: str, row: dict[str, Any] = row) -> str | None:
+            title = columns.get(name)
+            value = None if title is None else _text(row[title])
+            return None if value == CONSUMPTION_NULL else value
+
+        def amount(name: str, number: int = number) -> Decimal | None:
+            value = text(name)
+            try:
+                return None if value is None else parse_decimal(value)
+            except InvalidAmount as exc:
+                raise TabularParseError(f"consumption line {number}, {columns[name]}: {exc}") from None
+
+        period_text = text("report_period")
+        try:
+            report_period = Period.parse(period_text or "")
+        except ValueError as exc:
+            raise TabularParseError(f"consumption line {number}: {exc}") from None
+        parsed.append(
+            ConsumptionLine(
+                report_period=report_period,
+                product_name=text("product_name"),
+                meter_category=text("meter_category"),
+                meter_subcategory=text("meter_subcategory"),
+                uom=text("uom"),
+                quantity=amount("quantity"),
+                currency=text("currency"),
+                buy_total=amount("buy_total"),
+                sell_total=amount("sell_total"),
+                resource_group=text("resource_group"),
+                region=text("region"),
+                raw=row,
+            )
+        )
+    return parsed
+
+
+def _text(value: Any) -> str | None:
+    """A cell as stripped text; ``None`` for JSON null and empty strings."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else str(value)
+    return text or None

@@ -1,0 +1,94 @@
+"""Arrow billing routes: ``billing/erp/exports/types`` and ``POST billing/erp/exports/sync``.
+
+Billing answers use the ``code``/``message`` envelope. The export returns ``data.headers`` (always,
+even with no rows) and ``data.values`` (rows of strings, ``null`` for an empty ``Segment``), one page
+of `EXPORT_PAGE_SIZE` rows per call, with ``{perPage, currentPage, total, totalPages}`` pagination.
+Filters: ``reportPeriod {from, to}`` (required), ``classifications`` and ``customerXspRefs``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from arrow_client.periods import Period
+from arrow_emulator.columns import EXPORT_COLUMNS, EXPORT_TYPES, export_headers, render_export_rows
+from arrow_emulator.exports import ExportFilter
+from arrow_emulator.routes.common import ArrowHttpError, arrow_route, billing_ok
+from arrow_emulator.state import EmulatorState
+
+MAX_EXPORT_MONTHS = 60
+
+
+async def export_types(request: Request, state: EmulatorState) -> Response:
+    return billing_ok({"exportTypes": dict(EXPORT_TYPES)})
+
+
+async def export_sync(request: Request, state: EmulatorState) -> Response:
+    body = await _json_body(request)
+    export_type = body.get("exportTypeReference")
+    if not isinstance(export_type, str) or not export_type:
+        raise ArrowHttpError(400, "exportTypeReference is required")
+    if export_type not in EXPORT_COLUMNS:
+        raise ArrowHttpError(404, f"Export type {export_type} not found")
+    flt = _export_filter(body.get("filters"))
+    page = body.get("page", 1)
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise ArrowHttpError(400, "page must be a positive integer")
+
+    per_page = state.config.export_page_size
+    query = state.export_query(flt)
+    lines = [state.with_price(line) for line in query.page(page, per_page)]
+    data = {"headers": export_headers(export_type), "values": render_export_rows(export_type, state.model, lines)}
+    pagination = {"perPage": per_page, "currentPage": page, "total": query.total,
+                  "totalPages": math.ceil(query.total / per_page)}
+    return billing_ok(data, pagination)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise ArrowHttpError(400, "Request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ArrowHttpError(400, "Request body must be a JSON object")
+    return body
+
+
+def _export_filter(filters: Any) -> ExportFilter:
+    if not isinstance(filters, dict) or not isinstance(filters.get("reportPeriod"), dict):
+        raise ArrowHttpError(400, "filters.reportPeriod {from, to} is required")
+    report_period = filters["reportPeriod"]
+    try:
+        period_from = Period.parse(report_period.get("from"))
+        period_to = Period.parse(report_period.get("to", report_period.get("from")))
+    except ValueError as exc:
+        raise ArrowHttpError(400, f"filters.reportPeriod: {exc}") from None
+    if period_from > period_to:
+        raise ArrowHttpError(400, "filters.reportPeriod: 'from' is after 'to'")
+    if period_to.index - period_from.index >= MAX_EXPORT_MONTHS:
+        raise ArrowHttpError(400, f"filters.reportPeriod spans more than {MAX_EXPORT_MONTHS} months")
+    return ExportFilter(
+        period_from,
+        period_to,
+        classifications=_string_set(filters.get("classifications"), "classifications", upper=True),
+        customer_refs=_string_set(filters.get("customerXspRefs"), "customerXspRefs"),
+    )
+
+
+def _string_set(value: Any, name: str, *, upper: bool = False) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ArrowHttpError(400, f"filters.{name} must be a list of strings")
+    return frozenset(item.upper() if upper else item for item in value)
+
+
+ROUTES = [
+    arrow_route("/billing/erp/exports/types", "billing/erp/exports/types", export_types),
+    arrow_route("/billing/erp/exports/sync", "billing/erp/exports/sync", export_sync, methods=("POST",)),
+]
