@@ -90,12 +90,15 @@ def _date(value: Any, key: str) -> dt.date:
 
 
 def _memory() -> dict[str, int | None]:
-    max_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """Current and peak RSS of this process. The peak comes from VmHWM, which starts afresh at
+    exec; getrusage's ru_maxrss would carry over the peak of the process that spawned us."""
     try:
-        fields = Path("/proc/self/status").read_text().splitlines()
-        rss_kb = next(int(line.split()[1]) for line in fields if line.startswith("VmRSS:"))
-    except (OSError, StopIteration, ValueError):
+        fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+        rss_kb = int(fields["VmRSS"].split()[0])
+        max_rss_kb = int(fields["VmHWM"].split()[0])
+    except (OSError, KeyError, ValueError):
         rss_kb = None
+        max_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"rss_kb": rss_kb, "max_rss_kb": max_rss_kb}
 
 

@@ -160,7 +160,8 @@ FIELD_ENCRYPTION_KEY = os.environ.get("WALDUR_ARROW_ENCRYPTION_KEY", "")
 ARROW_API_URL_ALLOWED_HOSTS = env_list("ARROW_API_URL_ALLOWED_HOSTS", "")
 ARROW_HTTP_TIMEOUT = float(os.environ.get("ARROW_HTTP_TIMEOUT", "20"))
 ARROW_HTTP_MAX_RETRIES = int(os.environ.get("ARROW_HTTP_MAX_RETRIES", "3"))
-ARROW_CONSUMPTION_CONCURRENCY = int(os.environ.get("ARROW_CONSUMPTION_CONCURRENCY", "16"))
+# Consumption requests in flight at once (one shared HTTP client; its pool keeps up to 100 connections).
+ARROW_CONSUMPTION_CONCURRENCY = int(os.environ.get("ARROW_CONSUMPTION_CONCURRENCY", "32"))
 
 LOGGING = {
     "version": 1,

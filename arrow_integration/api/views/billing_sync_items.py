@@ -1,10 +1,18 @@
-"""/api/admin/arrow/ endpoints of ArrowBillingSyncItem (being built)."""
+"""/api/admin/arrow/billing-sync-items/: read-only billing sync items with the reference's filters.
 
-from rest_framework import viewsets
+Related rows are joined, so a page costs a constant number of queries whatever its size.
+"""
+
+from rest_framework import mixins, viewsets
 
 from arrow_integration.api.base import AdminViewSetMixin
+from arrow_integration.api.filters.billing import ArrowBillingSyncItemFilter
+from arrow_integration.api.serializers.billing import ArrowBillingSyncItemDetailSerializer
 from arrow_integration.models import ArrowBillingSyncItem
 
 
-class ArrowBillingSyncItemViewSet(AdminViewSetMixin, viewsets.GenericViewSet):
-    queryset = ArrowBillingSyncItem.objects.all()
+class ArrowBillingSyncItemViewSet(AdminViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                                  viewsets.GenericViewSet):
+    queryset = ArrowBillingSyncItem.objects.select_related("billing_sync", "invoice_item", "compensation_item")
+    serializer_class = ArrowBillingSyncItemDetailSerializer
+    filterset_class = ArrowBillingSyncItemFilter

@@ -1,10 +1,26 @@
-"""/api/admin/arrow/ endpoints of ArrowConsumptionRecord (being built)."""
+"""/api/admin/arrow/consumption-records/: read-only list and retrieve with the reference's filters.
 
-from rest_framework import viewsets
+One query per page whatever its size (relations joined); `adjustment_amount` is shown in the
+active settings' price source, read once per request.
+"""
+
+from rest_framework import mixins, viewsets
 
 from arrow_integration.api.base import AdminViewSetMixin
-from arrow_integration.models import ArrowConsumptionRecord
+from arrow_integration.api.filters.consumption import ArrowConsumptionRecordFilter
+from arrow_integration.api.serializers.consumption import ArrowConsumptionRecordSerializer
+from arrow_integration.selectors.consumption import consumption_records_queryset, price_source_current
 
 
-class ArrowConsumptionRecordViewSet(AdminViewSetMixin, viewsets.GenericViewSet):
-    queryset = ArrowConsumptionRecord.objects.all()
+class ArrowConsumptionRecordViewSet(
+    AdminViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = consumption_records_queryset()
+    serializer_class = ArrowConsumptionRecordSerializer
+    filterset_class = ArrowConsumptionRecordFilter
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request is not None and self.request.method != "HEAD":
+            context["price_source"] = price_source_current()
+        return context

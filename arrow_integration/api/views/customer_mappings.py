@@ -1,11 +1,96 @@
-"""/api/admin/arrow/customer-mappings/ (being built). Composes the license actions mixin."""
+"""/api/admin/arrow/customer-mappings/: CRUD, company-name refresh, available customers, billing summary.
 
-from rest_framework import viewsets
+The license actions (discover_licenses, link_resource, import_license, fetch_arrow_data) come from
+`LicenseActionsMixin`. Writes go through `services.mappings`; the summary is a selector.
+"""
 
-from arrow_integration.api.base import AdminViewSetMixin
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+
+from arrow_integration.api.base import AdminViewSetMixin, counted
+from arrow_integration.api.filters.configuration import ArrowCustomerMappingFilter
+from arrow_integration.api.serializers import mappings as serializers
+from arrow_integration.api.serializers.settings import AvailableCustomersResponseSerializer
 from arrow_integration.api.views.license_actions import LicenseActionsMixin
-from arrow_integration.models import ArrowCustomerMapping
+from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
+from arrow_integration.selectors.configuration import active_settings_get, customer_billing_summary
+from arrow_integration.services import discovery, mappings
+from arrow_integration.services.settings import configuration_delete
 
 
-class ArrowCustomerMappingViewSet(LicenseActionsMixin, AdminViewSetMixin, viewsets.GenericViewSet):
-    queryset = ArrowCustomerMapping.objects.all()
+class ArrowNotConfigured(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "No active Arrow settings: configure Arrow first."
+    default_code = "arrow_not_configured"
+
+
+def settings_from_request_or_active(settings_uuid) -> ArrowSettings:
+    """The settings named by UUID (404 if unknown), else the active ones (400 if none)."""
+    if settings_uuid:
+        return get_object_or_404(ArrowSettings, uuid=settings_uuid)
+    arrow_settings = active_settings_get()
+    if arrow_settings is None:
+        raise ArrowNotConfigured()
+    return arrow_settings
+
+
+class ArrowCustomerMappingViewSet(LicenseActionsMixin, AdminViewSetMixin, viewsets.ModelViewSet):
+    queryset = ArrowCustomerMapping.objects.select_related("settings", "waldur_customer")
+    filterset_class = ArrowCustomerMappingFilter
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    serializer_classes = {
+        "create": serializers.ArrowCustomerMappingCreateSerializer,
+        "list": serializers.ArrowCustomerMappingSerializer,
+        "retrieve": serializers.ArrowCustomerMappingSerializer,
+        "update": serializers.ArrowCustomerMappingSerializer,
+        "partial_update": serializers.ArrowCustomerMappingSerializer,
+        "sync_from_arrow": serializers.SyncFromArrowSerializer,
+    }
+
+    def get_serializer_class(self):
+        if self.action in self.serializer_classes:
+            return self.serializer_classes[self.action]
+        return getattr(self, "serializer_class", None) or serializers.ArrowCustomerMappingSerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = mappings.customer_mapping_save(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = mappings.customer_mapping_save(serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        configuration_delete(instance)
+
+    @extend_schema(
+        request=serializers.SyncFromArrowSerializer,
+        responses=OpenApiResponse(
+            inline_serializer("SyncFromArrowResponse", {"updated": drf_serializers.IntegerField()}),
+            description="How many mappings got a new company name.",
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def sync_from_arrow(self, request):
+        """Refresh the Arrow company names of the mappings from Arrow (200 `{"updated": N}`)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        arrow_settings = settings_from_request_or_active(serializer.validated_data.get("settings_uuid"))
+        return Response({"updated": mappings.customer_mappings_sync_from_arrow(arrow_settings)})
+
+    @extend_schema(responses=AvailableCustomersResponseSerializer, filters=False)
+    @action(detail=False, methods=["get"])
+    def available_customers(self, request):
+        """Arrow customers of the active settings that are not mapped yet, with suggestions."""
+        found = discovery.customers_available(settings_from_request_or_active(None))
+        return counted(AvailableCustomersResponseSerializer(found).data, count=len(found.arrow_customers))
+
+    @extend_schema(responses=serializers.CustomerBillingSummarySerializer)
+    @action(detail=True, methods=["get"])
+    def billing_summary(self, request, uuid=None):
+        """Counts and totals of this mapping's consumption records and billing syncs."""
+        summary = customer_billing_summary(self.get_object())
+        return counted(serializers.CustomerBillingSummarySerializer(summary).data)

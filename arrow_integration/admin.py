@@ -1,0 +1,149 @@
+"""Django admin pages of the Arrow objects, for operators running the service stand-alone.
+
+Settings and mappings are editable; the API key is a write-only password input (left empty it
+keeps the stored key) and its encrypted form is never shown. Billing syncs, their items,
+consumption records and sync runs are read-only: only the sync services write them.
+"""
+
+from django import forms
+from django.contrib import admin
+
+from arrow_integration.models import (
+    ArrowBillingSync,
+    ArrowBillingSyncItem,
+    ArrowConsumptionRecord,
+    ArrowCustomerMapping,
+    ArrowSettings,
+    ArrowSyncControl,
+    ArrowSyncRun,
+    ArrowVendorOfferingMapping,
+)
+from arrow_integration.services.settings import arrow_settings_store
+
+
+class ArrowSettingsAdminForm(forms.ModelForm):
+    api_key = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the current key. Required for new settings.",
+    )
+
+    class Meta:
+        model = ArrowSettings
+        exclude = ["api_key_encrypted"]
+
+    def _get_validation_exclusions(self):
+        # The single-active constraint is kept by deactivating the other rows on save
+        # (arrow_settings_store), so the form must not refuse an activation.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("is_active")
+        return exclusions
+
+    def clean_api_key(self):
+        api_key = self.cleaned_data.get("api_key", "")
+        if not api_key and not self.instance.api_key_encrypted:
+            raise forms.ValidationError("An API key is required for new settings.")
+        return api_key
+
+    def save(self, commit=True):
+        instance = super().save(commit=False)
+        if self.cleaned_data.get("api_key"):
+            instance.api_key = self.cleaned_data["api_key"]
+        if commit:
+            instance.save()
+        return instance
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Listing and detail pages only: these rows are written by the sync services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ArrowSettings)
+class ArrowSettingsAdmin(admin.ModelAdmin):
+    form = ArrowSettingsAdminForm
+    list_display = ["partner_name", "partner_reference", "api_url", "is_active", "sync_enabled", "uuid"]
+    list_filter = ["is_active", "sync_enabled"]
+    readonly_fields = ["uuid", "partner_reference", "partner_name", "created", "modified"]
+
+    def save_model(self, request, obj, form, change):
+        # Activating a row here deactivates the others, as through the API.
+        arrow_settings_store(obj)
+
+
+@admin.register(ArrowCustomerMapping)
+class ArrowCustomerMappingAdmin(admin.ModelAdmin):
+    list_display = ["arrow_reference", "arrow_company_name", "waldur_customer", "settings", "is_active", "uuid"]
+    list_filter = ["is_active"]
+    search_fields = ["arrow_reference", "arrow_company_name", "waldur_customer__name"]
+    list_select_related = ["waldur_customer", "settings"]
+    readonly_fields = ["uuid", "created", "modified"]
+
+
+@admin.register(ArrowVendorOfferingMapping)
+class ArrowVendorOfferingMappingAdmin(admin.ModelAdmin):
+    list_display = ["arrow_vendor_name", "offering", "plan", "settings", "is_active", "uuid"]
+    list_filter = ["is_active"]
+    search_fields = ["arrow_vendor_name", "offering__name"]
+    list_select_related = ["offering", "plan", "settings"]
+    readonly_fields = ["uuid", "created", "modified"]
+
+
+class ArrowBillingSyncItemInline(admin.TabularInline):
+    model = ArrowBillingSyncItem
+    fields = ["arrow_line_reference", "license_reference", "vendor_name", "original_price", "final_price",
+              "invoice_item", "compensation_item"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ArrowBillingSync)
+class ArrowBillingSyncAdmin(ReadOnlyAdmin):
+    list_display = ["customer_mapping", "report_period", "state", "arrow_state", "sell_total", "buy_total",
+                    "currency", "uuid"]
+    list_filter = ["state", "arrow_state", "report_period"]
+    search_fields = ["customer_mapping__arrow_reference", "customer_mapping__arrow_company_name", "statement_reference"]
+    list_select_related = ["customer_mapping__waldur_customer"]
+    inlines = [ArrowBillingSyncItemInline]
+
+
+@admin.register(ArrowBillingSyncItem)
+class ArrowBillingSyncItemAdmin(ReadOnlyAdmin):
+    list_display = ["arrow_line_reference", "billing_sync", "license_reference", "vendor_name", "original_price",
+                    "final_price", "uuid"]
+    list_filter = ["classification", "vendor_name"]
+    search_fields = ["arrow_line_reference", "license_reference", "subscription_reference"]
+    list_select_related = ["billing_sync__customer_mapping"]
+
+
+@admin.register(ArrowConsumptionRecord)
+class ArrowConsumptionRecordAdmin(ReadOnlyAdmin):
+    list_display = ["license_reference", "resource", "billing_period", "consumed_sell", "final_sell",
+                    "finalized_at", "reconciled_at", "uuid"]
+    list_filter = ["billing_period"]
+    search_fields = ["license_reference", "resource__name"]
+    list_select_related = ["resource"]
+
+
+@admin.register(ArrowSyncRun)
+class ArrowSyncRunAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "period", "state", "progress_done", "progress_total", "created", "finished_at", "uuid"]
+    list_filter = ["kind", "state"]
+
+
+@admin.register(ArrowSyncControl)
+class ArrowSyncControlAdmin(ReadOnlyAdmin):
+    list_display = ["key", "consumption_paused", "paused_at"]

@@ -1,0 +1,266 @@
+"""Streaming a billing export into per-customer-mapping groups, without holding it in memory.
+
+`billing_export_group` reads the export page by page through the client, assigns every parsed
+line to an active customer mapping and spools it to a temporary on-disk table
+(`BillingLineSpool`), so memory holds one page plus bookkeeping whatever the export's size.
+Lines are assigned by the export's customer id (`End User Company ID`) equal to the mapping's
+Arrow reference, else by company name compared without case, whitespace and punctuation.
+What cannot be assigned is counted and reported, never dropped silently: lines of unmapped
+customers, unparseable rows (attributed to their mapping when the row names its customer),
+repeated line references within one import, lines of another period or classification.
+
+This module reads Arrow and writes only the temporary spool; it never touches the database.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import tempfile
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arrow_client import ArrowClient, BillingExportPage, BillingLine, BillingLineError, Period
+from arrow_client.parsing import BILLING_COLUMNS, resolve_columns
+from arrow_integration.clients import arrow_client_for
+from arrow_integration.models import ArrowCustomerMapping
+
+# Bound on the number of distinct unmapped customers and error texts kept in an outcome.
+MAX_REPORTED_ENTRIES = 50
+SPOOL_FETCH_SIZE = 500
+
+
+@contextmanager
+def export_client(settings, client: ArrowClient | None = None) -> Iterator[ArrowClient]:
+    """``client`` when given (kept open), else a client for ``settings`` closed on exit."""
+    if client is not None:
+        yield client
+        return
+    with arrow_client_for(settings) as own:
+        yield own
+
+
+def company_name_key(name: str | None) -> str:
+    """A company name reduced to lower-case letters and digits ("Nordic Cloud OÜ" → "nordiccloudoü")."""
+    if not name:
+        return ""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(char for char in text if char.isalnum())
+
+
+class MappingIndex:
+    """Active customer mappings of one settings row, looked up by customer id or company name.
+
+    Two mappings whose names reduce to the same key are ambiguous and matched by id only.
+    """
+
+    def __init__(self, mappings: list[ArrowCustomerMapping]) -> None:
+        self.mappings = {mapping.pk: mapping for mapping in mappings}
+        self._by_reference = {mapping.arrow_reference.strip().casefold(): mapping for mapping in mappings}
+        names: dict[str, list[ArrowCustomerMapping]] = defaultdict(list)
+        for mapping in mappings:
+            key = company_name_key(mapping.arrow_company_name)
+            if key:
+                names[key].append(mapping)
+        self._by_name = {key: found[0] for key, found in names.items() if len(found) == 1}
+
+    @classmethod
+    def for_settings(cls, settings) -> MappingIndex:
+        mappings = ArrowCustomerMapping.objects.filter(settings=settings, is_active=True).select_related(
+            "waldur_customer"
+        )
+        return cls(list(mappings))
+
+    def match(self, customer_id: str | None, customer_name: str | None) -> ArrowCustomerMapping | None:
+        if customer_id:
+            found = self._by_reference.get(customer_id.strip().casefold())
+            if found is not None:
+                return found
+        return self._by_name.get(company_name_key(customer_name))
+
+
+class BillingLineSpool:
+    """Export lines grouped by a key (the mapping id) in a temporary SQLite file.
+
+    `add` refuses a second line with the same line reference under one key. Use as a context
+    manager; the file is removed on exit.
+    """
+
+    def __init__(self) -> None:
+        self._directory = tempfile.TemporaryDirectory(prefix="arrow-billing-")
+        self._db = sqlite3.connect(Path(self._directory.name) / "lines.sqlite3")
+        self._db.execute(
+            "CREATE TABLE line (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, reference TEXT NOT NULL,"
+            " payload BLOB NOT NULL, UNIQUE (key, reference))"
+        )
+
+    def __enter__(self) -> BillingLineSpool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+        self._directory.cleanup()
+
+    def add(self, key: int, line: BillingLine) -> bool:
+        """Spool ``line`` under ``key``; False when ``key`` already has its line reference."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO line (key, reference, payload) VALUES (?, ?, ?)",
+            (key, line.line_reference, pickle.dumps(line, protocol=pickle.HIGHEST_PROTOCOL)),
+        )
+        return cursor.rowcount == 1
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def keys(self) -> list[int]:
+        return [row[0] for row in self._db.execute("SELECT DISTINCT key FROM line ORDER BY key")]
+
+    def count(self, key: int) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM line WHERE key = ?", (key,)).fetchone()[0]
+
+    def lines(self, key: int) -> Iterator[BillingLine]:
+        """The lines of ``key`` in export order, read in small batches."""
+        cursor = self._db.execute("SELECT payload FROM line WHERE key = ? ORDER BY id", (key,))
+        while batch := cursor.fetchmany(SPOOL_FETCH_SIZE):
+            for (payload,) in batch:
+                yield pickle.loads(payload)  # noqa: S301 - written by this process a moment ago
+
+
+@dataclass
+class ExportGrouping:
+    """What streaming one period's export produced: the spool and everything left out of it."""
+
+    spool: BillingLineSpool
+    pages: int = 0
+    rows: int = 0
+    lines: int = 0
+    mapping_errors: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    duplicates: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    unmapped_lines: Counter = field(default_factory=Counter)
+    unmapped_errors: int = 0
+    unattributed_errors: list[str] = field(default_factory=list)
+    skipped_other_period: int = 0
+    skipped_other_classification: int = 0
+
+    def mapping_problems(self, mapping_id: int) -> list[str]:
+        """Reasons why this mapping's period must not be written (bad rows, repeated references)."""
+        problems = list(self.mapping_errors.get(mapping_id, ()))
+        repeated = self.duplicates.get(mapping_id, ())
+        if repeated:
+            problems.append(f"repeated line reference(s) in one export: {', '.join(sorted(set(repeated)))}")
+        return problems
+
+    def outcome(self) -> dict:
+        """JSON-able summary of what was read and what was left out."""
+        return {
+            "pages": self.pages,
+            "rows": self.rows,
+            "lines": self.lines,
+            "unmapped_lines": sum(self.unmapped_lines.values()),
+            "unmapped_customers": dict(self.unmapped_lines.most_common(MAX_REPORTED_ENTRIES)),
+            "unmapped_line_errors": self.unmapped_errors,
+            "unattributed_line_errors": self.unattributed_errors[:MAX_REPORTED_ENTRIES],
+            "lines_of_other_period": self.skipped_other_period,
+            "lines_of_other_classification": self.skipped_other_classification,
+        }
+
+
+def describe_line_error(error: BillingLineError) -> str:
+    where = f"row {error.row_number}" + (f" ({error.line_reference})" if error.line_reference else "")
+    column = f" {error.column}" if error.column else ""
+    return f"{where}:{column} {error.reason}"
+
+
+def _error_customers(page: BillingExportPage) -> dict[str, tuple[str | None, str | None]]:
+    """Customer id and name of the page's rows by line reference, for rows that failed to parse."""
+    wanted = {error.line_reference for error in page.errors if error.line_reference}
+    if not wanted:
+        return {}
+    columns = resolve_columns(page.headers, BILLING_COLUMNS)
+
+    def value(row: dict, name: str) -> str | None:
+        title = columns.get(name)
+        text = row.get(title) if title else None
+        return str(text).strip() if text not in (None, "") else None
+
+    found = {}
+    for row in page.rows:
+        reference = value(row, "sequence") or value(row, "order_id")
+        if reference in wanted:
+            found[reference] = (value(row, "customer_id"), value(row, "customer_name"))
+    return found
+
+
+def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: MappingIndex, *,
+                period: Period, classification: str, license_reference: str | None) -> None:
+    customers = _error_customers(page)
+    for error in page.errors:
+        customer_id, customer_name = customers.get(error.line_reference, (None, None))
+        mapping = index.match(customer_id, customer_name)
+        if mapping is not None:
+            grouping.mapping_errors[mapping.pk].append(describe_line_error(error))
+        elif customer_id or customer_name:
+            grouping.unmapped_errors += 1
+        else:
+            grouping.unattributed_errors.append(describe_line_error(error))
+    for line in page.lines:
+        if license_reference is not None and line.license_reference != license_reference:
+            continue
+        if line.report_period != period:
+            grouping.skipped_other_period += 1
+            continue
+        if classification and (line.classification or "").casefold() != classification.casefold():
+            grouping.skipped_other_classification += 1
+            continue
+        mapping = index.match(line.customer_id, line.customer_name)
+        if mapping is None:
+            grouping.unmapped_lines[line.customer_id or line.customer_name or "(no customer)"] += 1
+            continue
+        grouping.lines += 1
+        if not grouping.spool.add(mapping.pk, line):
+            grouping.duplicates[mapping.pk].append(line.line_reference)
+    grouping.spool.commit()
+
+
+def billing_export_group(
+    *,
+    client: ArrowClient,
+    settings,
+    period: Period,
+    index: MappingIndex,
+    license_reference: str | None = None,
+    on_page: Callable[[BillingExportPage], None] | None = None,
+) -> ExportGrouping:
+    """Stream ``period``'s export of ``settings`` into a spool grouped by mapping.
+
+    ``license_reference`` keeps only that license's lines. ``on_page`` is called after each page
+    (progress reporting). The caller owns the returned spool and must close it. Raises the
+    client's `ArrowError`s; the spool is closed before re-raising.
+    """
+    classification = (settings.classification_filter or "").strip()
+    grouping = ExportGrouping(spool=BillingLineSpool())
+    try:
+        pages = client.iter_billing_export(
+            settings.export_type_reference,
+            period,
+            period,
+            classifications=[classification] if classification else None,
+        )
+        for page in pages:
+            grouping.pages += 1
+            grouping.rows += len(page.lines) + len({error.row_number for error in page.errors})
+            _group_page(page, grouping, index, period=period, classification=classification,
+                        license_reference=license_reference)
+            if on_page is not None:
+                on_page(page)
+    except BaseException:
+        grouping.spool.close()
+        raise
+    return grouping

@@ -1,0 +1,205 @@
+"""Consumption reconciliation: finalize a closed month's records against the billing export.
+
+For a period whose billing Arrow has validated (every export line of the mapped customers
+carries a `Validation Date`; `force` accepts an unvalidated past month; the current month is never
+finalized), each record of the period gets its final sell/buy from the export lines of its
+license (`ARS Subscription ID`, the lines of a license-month summed) and `finalized_at`. A record
+charged through a provisional item then gets one compensation item for the difference between
+the final amount in the settings' price source and what that item invoiced, on the customer's
+current pending invoice, when the difference is at least COMPENSATION_THRESHOLD; `reconciled_at`
+is stamped in the same transaction, so running again creates nothing. Records without a
+provisional item (the statement sync charged that license-month) are finalized and reconciled
+without a compensation: the billing sync and its reconciliation own them.
+
+A customer whose lines cannot all be attributed (an unparseable row, a line without license
+reference, a repeated line reference) is left untouched and reported, never finalized from
+partial data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from arrow_client import ArrowError, ArrowUnavailable, Period
+from arrow_integration.choices import COMPENSATION_THRESHOLD, PriceSource, SyncRunKind
+from arrow_integration.clients import arrow_client_for
+from arrow_integration.models import ArrowConsumptionRecord, ArrowSettings, ArrowSyncRun
+from arrow_integration.services.billing_grouping import ExportGrouping, MappingIndex, billing_export_group
+from arrow_integration.services.compensation import compensation_item_create
+from arrow_integration.services.sync_lock import SyncAlreadyRunning, sync_period_lock, write_lock_acquire
+from arrow_integration.services.sync_runs import sync_run_finish, sync_run_start
+from arrow_integration.services.validation import period_is_closed
+
+ZERO = Decimal(0)
+MAX_REPORTED_PROBLEMS = 50
+RECONCILED_RECORD_FIELDS = ["final_sell", "final_buy", "finalized_at", "reconciled_at", "compensation_item",
+                            "modified"]
+
+
+@dataclass
+class FinalAmounts:
+    """Final export totals of one customer's licenses for the period, or why they are unusable."""
+
+    customer_uuid: str = ""
+    customer_name: str = ""
+    by_license: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    lines: int = 0
+    unvalidated_lines: int = 0
+
+    def add(self, license_reference: str, sell: Decimal, buy: Decimal) -> None:
+        old_sell, old_buy = self.by_license.get(license_reference, (ZERO, ZERO))
+        self.by_license[license_reference] = (old_sell + sell, old_buy + buy)
+
+    def final(self, license_reference: str) -> tuple[Decimal, Decimal]:
+        return self.by_license.get(license_reference, (ZERO, ZERO))
+
+
+def final_amounts_by_customer(grouping: ExportGrouping, index: MappingIndex) -> dict[int, FinalAmounts]:
+    """Sum the spooled export lines per local customer and license (customers by mapping)."""
+    finals: dict[int, FinalAmounts] = defaultdict(FinalAmounts)
+    for mapping in index.mappings.values():
+        amounts = finals[mapping.waldur_customer_id]
+        amounts.customer_uuid, amounts.customer_name = str(mapping.waldur_customer.uuid), mapping.waldur_customer.name
+        amounts.problems.extend(grouping.mapping_problems(mapping.pk))
+        for line in grouping.spool.lines(mapping.pk):
+            amounts.lines += 1
+            amounts.unvalidated_lines += 0 if line.is_validated else 1
+            if not line.license_reference:
+                amounts.problems.append(f"line {line.line_reference} has no license reference (ARS Subscription ID)")
+                continue
+            amounts.add(line.license_reference, line.sell_total, line.buy_total)
+    return finals
+
+
+def billing_is_validated(finals: dict[int, FinalAmounts]) -> bool:
+    """Arrow validated the period: there are lines and every one carries a Validation Date."""
+    lines = sum(amounts.lines for amounts in finals.values())
+    return lines > 0 and not any(amounts.unvalidated_lines for amounts in finals.values())
+
+
+def _amount_in(price_source: str, sell: Decimal, buy: Decimal) -> Decimal:
+    return buy if price_source == PriceSource.BUY else sell
+
+
+def _reconcile_record(
+    record: ArrowConsumptionRecord, amounts: FinalAmounts, settings: ArrowSettings, period: Period, now: dt.datetime,
+    today: dt.date | None,
+) -> Decimal | None:
+    """Finalize and reconcile one record in memory (the compensation is written); returns its amount."""
+    if record.finalized_at is None:
+        record.final_sell, record.final_buy = amounts.final(record.license_reference)
+        record.finalized_at = now
+    record.reconciled_at = now
+    record.modified = now
+    item = record.invoice_item
+    if item is None:
+        return None
+    final = _amount_in(settings.invoice_price_source, record.final_sell, record.final_buy)
+    difference = final - item.total
+    if abs(difference) < COMPENSATION_THRESHOLD:
+        return None
+    record.compensation_item = compensation_item_create(
+        customer=record.resource.project.customer,
+        amount=difference,
+        period=period,
+        description=f"{record.resource.name} ({record.license_reference})",
+        details={
+            "reason": "consumption_reconciliation",
+            "consumption_record_uuid": str(record.uuid),
+            "license_reference": record.license_reference,
+            "original_invoice_item_uuid": str(item.uuid),
+            "invoiced_amount": str(item.total),
+            "final_amount": str(final),
+            "price_source": settings.invoice_price_source,
+        },
+        resource=record.resource,
+        name_prefix=settings.invoice_item_prefix,
+        today=today,
+    )
+    return difference
+
+
+def _reconcile_customer(
+    *, customer_id: int, amounts: FinalAmounts, settings: ArrowSettings, period: Period, outcome: dict,
+    today: dt.date | None,
+) -> None:
+    """All records of one customer and period, in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        write_lock_acquire(ArrowConsumptionRecord)
+        records = list(
+            ArrowConsumptionRecord.objects.filter(
+                billing_period=period.first_day, resource__project__customer_id=customer_id,
+                reconciled_at__isnull=True,
+            ).select_related("resource__project__customer", "invoice_item").order_by("id")
+        )
+        for record in records:
+            outcome["records_finalized"] += 1 if record.finalized_at is None else 0
+            difference = _reconcile_record(record, amounts, settings, period, now, today)
+            if difference is not None:
+                outcome["compensations_created"] += 1
+                outcome["compensation_total"] += difference
+        ArrowConsumptionRecord.objects.bulk_update(records, RECONCILED_RECORD_FIELDS, batch_size=500)
+        outcome["records_reconciled"] += len(records)
+
+
+def _new_outcome(period: Period, force: bool) -> dict:
+    return {
+        "period": str(period), "force": force, "validated": False, "lines": 0, "records_finalized": 0,
+        "records_reconciled": 0, "compensations_created": 0, "compensation_total": ZERO, "skipped_customers": [],
+    }
+
+
+def _finish(run: ArrowSyncRun, outcome: dict, error_message: str = "") -> ArrowSyncRun:
+    outcome = {**outcome, "compensation_total": str(outcome["compensation_total"])}
+    return sync_run_finish(run, outcome=outcome, error_message=error_message)
+
+
+def consumption_reconciliation_run_period(
+    *, settings: ArrowSettings, period: Period, force: bool = False, today: dt.date | None = None
+) -> ArrowSyncRun:
+    """Finalize and reconcile the consumption records of `period`; returns the run with its outcome.
+
+    Does nothing (and says why) for the current or a future month, or when Arrow has not
+    validated the period and `force` is not set. Arrow failures end the run failed with the
+    reason (`retryable` in the outcome when Arrow was unavailable); nothing is half-written.
+    """
+    run = sync_run_start(settings=settings, kind=SyncRunKind.CONSUMPTION_RECONCILIATION, period=period)
+    outcome = _new_outcome(period, force)
+    if not period_is_closed(period, today):
+        outcome["reason"] = "The month has not ended; only closed months are finalized."
+        return _finish(run, outcome)
+    index = MappingIndex.for_settings(settings)
+    try:
+        with sync_period_lock(settings=settings, period=period), arrow_client_for(settings) as client:
+            grouping = billing_export_group(client=client, settings=settings, period=period, index=index)
+            with grouping.spool:
+                finals = final_amounts_by_customer(grouping, index)
+            outcome["lines"] = sum(amounts.lines for amounts in finals.values())
+            outcome["validated"] = billing_is_validated(finals)
+            if not outcome["validated"] and not force:
+                outcome["reason"] = "Arrow has not validated the billing of this period yet."
+                return _finish(run, outcome)
+            for customer_id, amounts in finals.items():
+                if amounts.problems:
+                    outcome["skipped_customers"].append({
+                        "customer_uuid": amounts.customer_uuid, "customer_name": amounts.customer_name,
+                        "problems": amounts.problems[:MAX_REPORTED_PROBLEMS],
+                    })
+                    continue
+                _reconcile_customer(customer_id=customer_id, amounts=amounts, settings=settings, period=period,
+                                    outcome=outcome, today=today)
+    except (ArrowError, SyncAlreadyRunning) as exc:
+        outcome["retryable"] = isinstance(exc, ArrowUnavailable | SyncAlreadyRunning)
+        return _finish(run, outcome, error_message=f"Consumption reconciliation of {period} failed: {exc}")
+    error_message = ""
+    if outcome["skipped_customers"]:
+        error_message = f"{len(outcome['skipped_customers'])} customer(s) left unreconciled, see the outcome."
+    return _finish(run, outcome, error_message=error_message)

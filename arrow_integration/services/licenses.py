@@ -1,0 +1,232 @@
+"""Arrow licenses of a mapped customer and the local resources they are billed to.
+
+Linking convention (used by consumption sync, billing sync and resource sync alike):
+`Resource.backend_id` holds the Arrow license reference (``XSP…``) and
+`Resource.attributes[VENDOR_SUBSCRIPTION_ATTRIBUTE]` the vendor's subscription id.
+
+This module discovers licenses with link suggestions (through the one matcher,
+`arrow_integration.matching`), links an existing resource to a license and imports a license as a
+new resource. Invalid requests raise Django's `ValidationError` keyed by the offending input field;
+Arrow failures propagate as `arrow_client.ArrowError`. It does not render HTTP responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from arrow_client import ArrowClient, ArrowNotFound, License
+from arrow_integration.clients import arrow_client_for
+from arrow_integration.matching import best_matches
+from arrow_integration.models import ArrowCustomerMapping, ArrowVendorOfferingMapping
+from core.models import Offering, Project, Resource
+
+VENDOR_SUBSCRIPTION_ATTRIBUTE = "vendor_subscription_id"
+ARROW_CUSTOMER_ATTRIBUTE = "arrow_customer_reference"
+ARROW_VENDOR_ATTRIBUTE = "arrow_vendor_name"
+
+
+@dataclass(frozen=True)
+class LicenseSuggestion:
+    resource: Resource
+    license: License
+    confidence: float
+
+
+@dataclass(frozen=True)
+class LicenseDiscovery:
+    """Licenses of the mapped Arrow customer, the local customer's resources, and link suggestions."""
+
+    mapping: ArrowCustomerMapping
+    licenses: list[License]
+    resources: list[Resource]
+    suggestions: list[LicenseSuggestion]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    resource: Resource
+    license_reference: str
+    previous_backend_id: str | None
+
+
+def license_display_name(license: License) -> str:
+    """The name a license goes by: its friendly name, else its product name, else its reference."""
+    return license.friendly_name or license.name or license.license_id
+
+
+def customer_resources(mapping: ArrowCustomerMapping) -> QuerySet[Resource]:
+    """Resources of the mapping's local customer, with what the license views show of them."""
+    return (
+        Resource.objects.filter(project__customer_id=mapping.waldur_customer_id)
+        .select_related("project", "offering")
+        .order_by("name", "id")
+    )
+
+
+def linked_license_references(references: list[str]) -> set[str]:
+    """Which of `references` are already some resource's backend_id (one query)."""
+    if not references:
+        return set()
+    return set(
+        Resource.objects.filter(backend_id__in=references).values_list("backend_id", flat=True).distinct()
+    )
+
+
+def licenses_discover(*, mapping: ArrowCustomerMapping) -> LicenseDiscovery:
+    """List the Arrow customer's licenses and the local resources, and suggest links by name.
+
+    Read-only. Licenses already linked to a resource and resources already holding a backend_id
+    (or terminated) are left out of the suggestions; each license and each resource is suggested
+    at most once. A customer Arrow does not know gives an empty list with `error` set; other
+    Arrow failures raise `ArrowError`.
+    """
+    resources = list(customer_resources(mapping))
+    error = None
+    with arrow_client_for(mapping.settings) as client:
+        try:
+            licenses = client.customer_licenses(mapping.arrow_reference)
+        except ArrowNotFound as exc:
+            licenses, error = [], f"Arrow does not know customer {mapping.arrow_reference}: {exc}"
+    linked = linked_license_references([license.license_id for license in licenses])
+    unlinked_licenses = [license for license in licenses if license.license_id not in linked]
+    free_resources = [
+        resource
+        for resource in resources
+        if not resource.backend_id and resource.state != Resource.State.TERMINATED
+    ]
+    matches = best_matches(
+        unlinked_licenses, free_resources, key_a=license_display_name, key_b=lambda resource: resource.name
+    )
+    suggestions = [LicenseSuggestion(match.b, match.a, match.confidence) for match in matches]
+    return LicenseDiscovery(mapping, licenses, resources, suggestions, error)
+
+
+def _license_of_customer(client: ArrowClient, *, mapping: ArrowCustomerMapping, license_reference: str) -> License:
+    """The license, checked to belong to the mapping's Arrow customer (ValidationError otherwise)."""
+    try:
+        license = client.get_license(license_reference)
+    except ArrowNotFound:
+        raise ValidationError({"license_reference": [f"Arrow does not know license {license_reference}."]})
+    owner = license.customer_ref
+    if owner is None:
+        owned = {item.license_id for item in client.iter_customer_licenses(mapping.arrow_reference)}
+        owner = mapping.arrow_reference if license_reference in owned else None
+    if owner != mapping.arrow_reference:
+        raise ValidationError(
+            {
+                "license_reference": [
+                    f"License {license_reference} does not belong to Arrow customer {mapping.arrow_reference}"
+                    + (f" (it belongs to {owner})." if owner else ".")
+                ]
+            }
+        )
+    return license
+
+
+def _ensure_license_free(license_reference: str, *, except_resource: Resource | None = None) -> None:
+    holders = Resource.objects.filter(backend_id=license_reference)
+    if except_resource is not None:
+        holders = holders.exclude(pk=except_resource.pk)
+    holder = holders.only("uuid", "name").first()
+    if holder is not None:
+        raise ValidationError(
+            {"license_reference": [f"License {license_reference} is already linked to resource {holder.name} ({holder.uuid})."]}
+        )
+
+
+def _license_attributes(license: License, mapping: ArrowCustomerMapping) -> dict[str, str]:
+    attributes = {ARROW_CUSTOMER_ATTRIBUTE: mapping.arrow_reference}
+    if license.vendor_license_id:
+        attributes[VENDOR_SUBSCRIPTION_ATTRIBUTE] = license.vendor_license_id
+    if license.vendor_name:
+        attributes[ARROW_VENDOR_ATTRIBUTE] = license.vendor_name
+    return attributes
+
+
+def _lock_mapping(mapping: ArrowCustomerMapping) -> None:
+    """Serialise link/import writes of one customer mapping (checks and write see the same state)."""
+    ArrowCustomerMapping.objects.select_for_update().filter(pk=mapping.pk).first()
+
+
+def license_link_resource(*, mapping: ArrowCustomerMapping, resource: Resource, license_reference: str) -> LinkOutcome:
+    """Set `resource.backend_id` to an Arrow license of the mapped customer.
+
+    Checks: the resource belongs to the mapped local customer; the license is not linked to another
+    resource; Arrow knows the license and it belongs to the mapped Arrow customer. The vendor
+    subscription id is stored in the resource's attributes. Idempotent (linking again changes
+    nothing); raises `ValidationError` naming the field at fault.
+    """
+    if resource.project.customer_id != mapping.waldur_customer_id:
+        raise ValidationError(
+            {"resource_uuid": [f"Resource {resource.uuid} does not belong to customer {mapping.waldur_customer}."]}
+        )
+    _ensure_license_free(license_reference, except_resource=resource)
+    with arrow_client_for(mapping.settings) as client:
+        license = _license_of_customer(client, mapping=mapping, license_reference=license_reference)
+    with transaction.atomic():
+        _lock_mapping(mapping)
+        _ensure_license_free(license_reference, except_resource=resource)
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        previous = resource.backend_id or None
+        attributes = {**resource.attributes, **_license_attributes(license, mapping)}
+        if resource.backend_id != license_reference or resource.attributes != attributes:
+            resource.backend_id = license_reference
+            resource.attributes = attributes
+            resource.save(update_fields=["backend_id", "attributes", "modified"])
+    return LinkOutcome(resource, license_reference, previous)
+
+
+def vendor_plan_for(*, mapping: ArrowCustomerMapping, offering: Offering, vendor_name: str | None):
+    """The plan of the active vendor mapping for this offering (the license's vendor first), or None."""
+    vendor_mappings = list(
+        ArrowVendorOfferingMapping.objects.filter(settings_id=mapping.settings_id, offering=offering, is_active=True)
+        .select_related("plan")
+        .order_by("id")
+    )
+    for vendor_mapping in vendor_mappings:
+        if vendor_name and vendor_mapping.arrow_vendor_name.casefold() == vendor_name.casefold():
+            return vendor_mapping.plan
+    return vendor_mappings[0].plan if len(vendor_mappings) == 1 else None
+
+
+def license_import(
+    *,
+    mapping: ArrowCustomerMapping,
+    license_reference: str,
+    offering: Offering,
+    project: Project,
+    name: str | None = None,
+) -> Resource:
+    """Create a resource (state OK, backend_id = license reference) for an Arrow license.
+
+    The project must belong to the mapped local customer and the license to the mapped Arrow
+    customer; a license already linked to a resource is refused. The plan comes from the vendor
+    mapping of the offering when there is one; the name from `name`, else the license's friendly
+    name, else its reference. Raises `ValidationError` naming the field at fault.
+    """
+    if project.customer_id != mapping.waldur_customer_id:
+        raise ValidationError(
+            {"project_uuid": [f"Project {project.uuid} does not belong to customer {mapping.waldur_customer}."]}
+        )
+    _ensure_license_free(license_reference)
+    with arrow_client_for(mapping.settings) as client:
+        license = _license_of_customer(client, mapping=mapping, license_reference=license_reference)
+    plan = vendor_plan_for(mapping=mapping, offering=offering, vendor_name=license.vendor_name)
+    resource_name = (name or license.friendly_name or license_reference)[: Resource._meta.get_field("name").max_length]
+    with transaction.atomic():
+        _lock_mapping(mapping)
+        _ensure_license_free(license_reference)
+        return Resource.objects.create(
+            name=resource_name,
+            project=project,
+            offering=offering,
+            plan=plan,
+            state=Resource.State.OK,
+            backend_id=license_reference,
+            attributes=_license_attributes(license, mapping),
+        )

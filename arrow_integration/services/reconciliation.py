@@ -1,0 +1,217 @@
+"""Statement reconciliation: settle what was invoiced against Arrow's final (validated) billing.
+
+`reconciliation_run_period` re-reads a month's export, refreshes each billing sync item's
+validation date and final price, validates complete syncs, and for Validated syncs (Synced ones
+too with ``force``) turns every difference of at least COMPENSATION_THRESHOLD between the final
+price and what the line was invoiced into one compensation item on the customer's current
+pending invoice. Lines that appear only in the final export are charged like imported lines;
+lines missing from it are reported on the sync and in the outcome, never credited blindly.
+Items of license-months charged by consumption tracking are left to consumption reconciliation.
+A sync ends Reconciled also when nothing needed compensation. Running it again creates nothing:
+the comparison is against the amount already invoiced, compensations included.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from arrow_client import ArrowClient, ArrowError, ArrowUnavailable, Period
+from arrow_integration.choices import BillingSyncState, SyncRunKind
+from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
+from arrow_integration.services import billing_lines
+from arrow_integration.services.billing_grouping import (
+    MAX_REPORTED_ENTRIES,
+    MappingIndex,
+    billing_export_group,
+    export_client,
+)
+from arrow_integration.services.billing_sync import BillingImportError, MappingImport, billing_sync_add_lines
+from arrow_integration.services.sync_lock import sync_period_lock, write_lock_acquire
+from arrow_integration.services.sync_runs import sync_run_finish, sync_run_progress, sync_run_start
+from arrow_integration.services.validation import billing_sync_validate_if_complete
+from core.services.invoices import InvoiceNotPending
+
+ZERO = Decimal(0)
+REFRESHED_FIELDS = ["validation_date", "final_price", "sell_price", "buy_price", "modified"]
+
+
+@dataclass
+class SyncReconciliation:
+    """What reconciling one billing sync did."""
+
+    reconciled: bool = False
+    compensations: int = 0
+    compensated_amount: Decimal = ZERO
+    lines_added: int = 0
+    left_to_consumption: int = 0
+    missing: list[str] = field(default_factory=list)
+
+
+def _eligible(sync: ArrowBillingSync, force: bool) -> bool:
+    if sync.state == BillingSyncState.VALIDATED:
+        return True
+    return force and sync.state in (BillingSyncState.SYNCED, BillingSyncState.RECONCILED)
+
+
+def _missing_message(period: Period, missing: list[str]) -> str:
+    shown = ", ".join(missing[:MAX_REPORTED_ENTRIES])
+    return f"Reconciliation of {period}: {len(missing)} line(s) missing from the final export, not credited: {shown}"
+
+
+def reconciliation_apply_sync(
+    *, sync: ArrowBillingSync, lines, settings, force: bool, today: datetime.date
+) -> SyncReconciliation:
+    """Reconcile one sync against its mapping's final export ``lines`` in one transaction.
+
+    Raises `InvoiceNotPending` (the current invoice got issued meanwhile) or `IntegrityError`;
+    nothing of the sync is written then.
+    """
+    result = SyncReconciliation()
+    period = Period.from_date(sync.report_period)
+    source = settings.invoice_price_source
+    with transaction.atomic():
+        write_lock_acquire(ArrowBillingSync)
+        items = {
+            item.arrow_line_reference: item
+            for item in sync.items.select_related("invoice_item__invoice", "compensation_item__invoice")
+        }
+        final, new_lines = {}, []
+        for line in lines:
+            if line.line_reference in items:
+                final[line.line_reference] = line
+            else:
+                new_lines.append(line)
+        refreshed = []
+        for reference, line in final.items():
+            item = items[reference]
+            values = {"validation_date": line.validation_date, "final_price": line.total_for(source),
+                      "sell_price": line.sell_total, "buy_price": line.buy_total}
+            if any(getattr(item, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(item, name, value)
+                refreshed.append(item)
+        _save_items(refreshed, REFRESHED_FIELDS)
+        result.missing = sorted(reference for reference in items if reference not in final)
+        billing_sync_validate_if_complete(sync, today=today, missing=result.missing)
+        if not _eligible(sync, force):
+            return result
+        compensated = []
+        for reference in final:
+            item = items[reference]
+            if item.charged_by_consumption:
+                result.left_to_consumption += 1
+                continue
+            difference = item.final_price - billing_lines.sync_item_invoiced_amount(item)
+            if billing_lines.sync_item_compensate(
+                item=item, difference=difference, settings=settings, period=period,
+                customer=sync.customer_mapping.waldur_customer, reason="final billing differs", today=today,
+            ):
+                compensated.append(item)
+                result.compensated_amount += difference
+        result.compensations = len(compensated)
+        _save_items(compensated, ["compensation_item", "modified"])
+        if new_lines:
+            added = MappingImport()
+            billing_sync_add_lines(sync=sync, lines=new_lines, settings=settings, today=today, result=added)
+            result.lines_added = added.created
+        _finish(sync, period=period, missing=result.missing, force=force)
+        result.reconciled = True
+    return result
+
+
+def _save_items(items: list[ArrowBillingSyncItem], fields: list[str]) -> None:
+    now = timezone.now()
+    for item in items:
+        item.modified = now
+    ArrowBillingSyncItem.objects.bulk_update(items, fields, batch_size=500)
+
+
+def _finish(sync: ArrowBillingSync, *, period: Period, missing: list[str], force: bool) -> None:
+    totals = sync.items.aggregate(sell=Coalesce(Sum("sell_price"), ZERO), buy=Coalesce(Sum("buy_price"), ZERO))
+    sync.sell_total, sync.buy_total = totals["sell"], totals["buy"]
+    sync.error_message = _missing_message(period, missing) if missing else ""
+    sync.save(update_fields=["sell_total", "buy_total", "error_message", "modified"])
+    sync.mark_reconciled(force=force)
+
+
+def _reconcile_syncs(*, syncs, grouping, settings, period, force, today, run) -> dict:
+    outcome = {"reconciled": [], "not_validated": [], "compensations": 0, "compensated_amount": ZERO,
+               "lines_added": 0, "left_to_consumption_reconciliation": 0, "missing_lines": {}, "failures": {}}
+    for number, sync in enumerate(syncs, start=1):
+        reference = sync.customer_mapping.arrow_reference
+        problems = grouping.mapping_problems(sync.customer_mapping_id)
+        try:
+            if problems:
+                raise BillingImportError("; ".join(problems[:MAX_REPORTED_ENTRIES]))
+            result = reconciliation_apply_sync(sync=sync, lines=grouping.spool.lines(sync.customer_mapping_id),
+                                               settings=settings, force=force, today=today)
+        except (BillingImportError, InvoiceNotPending, IntegrityError) as exc:
+            message = f"Reconciliation of {period} for {reference} failed: {exc}"
+            ArrowBillingSync.objects.filter(pk=sync.pk).update(error_message=message, modified=timezone.now())
+            outcome["failures"][reference] = message
+            continue
+        finally:
+            sync_run_progress(run, done=grouping.pages + number, total=grouping.pages + len(syncs))
+        outcome["reconciled" if result.reconciled else "not_validated"].append(reference)
+        outcome["compensations"] += result.compensations
+        outcome["compensated_amount"] += result.compensated_amount
+        outcome["lines_added"] += result.lines_added
+        outcome["left_to_consumption_reconciliation"] += result.left_to_consumption
+        if result.missing:
+            outcome["missing_lines"][reference] = result.missing[:MAX_REPORTED_ENTRIES]
+    outcome["compensated_amount"] = str(outcome["compensated_amount"])
+    return outcome
+
+
+def reconciliation_run_period(
+    *, settings, period: Period, force: bool = False, today: datetime.date | None = None,
+    client: ArrowClient | None = None,
+) -> dict:
+    """Reconcile ``period``'s billing syncs of ``settings``; returns the run outcome (also stored).
+
+    Runs under the (settings, period) lock and records an ArrowSyncRun. On an Arrow error nothing
+    is written except ``error_message`` on the syncs (states unchanged); `ArrowUnavailable` is
+    re-raised afterwards so that a task can retry.
+    """
+    today = today or timezone.now().date()
+    with sync_period_lock(settings=settings, period=period):
+        run = sync_run_start(settings=settings, kind=SyncRunKind.RECONCILIATION, period=period)
+        outcome: dict = {"period": str(period), "force": force}
+        syncs = list(
+            ArrowBillingSync.objects.filter(customer_mapping__settings=settings, report_period=period.first_day)
+            .select_related("customer_mapping__waldur_customer", "invoice")
+            .order_by("id")
+        )
+        outcome["already_reconciled"] = [
+            sync.customer_mapping.arrow_reference for sync in syncs if sync.state == BillingSyncState.RECONCILED
+        ]
+        syncs = [sync for sync in syncs if sync.state != BillingSyncState.PENDING
+                 and (force or sync.state != BillingSyncState.RECONCILED)]
+        if not syncs:
+            return sync_run_finish(run, outcome=outcome).outcome
+        try:
+            with export_client(settings, client) as arrow:
+                grouping = billing_export_group(
+                    client=arrow, settings=settings, period=period,
+                    index=MappingIndex([sync.customer_mapping for sync in syncs]),
+                )
+        except ArrowError as exc:
+            message = f"Reconciliation of {period} failed: {exc}"
+            ArrowBillingSync.objects.filter(pk__in=[sync.pk for sync in syncs]).update(
+                error_message=message, modified=timezone.now()
+            )
+            sync_run_finish(run, outcome=outcome, error_message=message)
+            if isinstance(exc, ArrowUnavailable):
+                raise
+            return {**outcome, "error": message}
+        with grouping.spool:
+            outcome.update(_reconcile_syncs(syncs=syncs, grouping=grouping, settings=settings, period=period,
+                                            force=force, today=today, run=run))
+        return sync_run_finish(run, outcome=outcome, error_message="; ".join(outcome["failures"].values())).outcome

@@ -1,0 +1,65 @@
+"""Pausing and resuming the background consumption syncs.
+
+Two switches exist: the global pause (`ArrowSyncControl` row "global", `consumption_paused`) that
+stops every scheduled consumption sync, and each settings row's `sync_enabled`. Both are plain
+idempotent writes; pausing twice answers the same as pausing once.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from arrow_integration.models import ArrowSettings, ArrowSyncControl
+from arrow_integration.services.consumption_requests import settings_get
+
+GLOBAL_LABEL = ArrowSyncControl.GLOBAL_KEY
+
+
+def sync_control_global() -> ArrowSyncControl:
+    """The global control row, created (running) on first use."""
+    control, _ = ArrowSyncControl.objects.get_or_create(key=ArrowSyncControl.GLOBAL_KEY)
+    return control
+
+
+def consumption_sync_globally_paused() -> bool:
+    return ArrowSyncControl.objects.filter(key=ArrowSyncControl.GLOBAL_KEY, consumption_paused=True).exists()
+
+
+def _set_global(paused: bool) -> None:
+    control = sync_control_global()
+    control.consumption_paused = paused
+    control.paused_at = timezone.now() if paused else None
+    control.save(update_fields=["consumption_paused", "paused_at", "modified"])
+
+
+def _set_settings(settings: ArrowSettings, enabled: bool) -> None:
+    if settings.sync_enabled != enabled:
+        settings.sync_enabled = enabled
+        settings.save(update_fields=["sync_enabled", "modified"])
+
+
+def _switch(*, settings_uuid, pause_global: bool, paused: bool) -> list[str]:
+    """Apply the switch to the targets of a pause/resume request; returns their labels.
+
+    No target given: the active settings. ObjectNotFound for an unknown settings_uuid,
+    NoActiveSettings when neither a target nor an active row exists.
+    """
+    targets: list[str] = []
+    with transaction.atomic():
+        if pause_global:
+            _set_global(paused)
+            targets.append(GLOBAL_LABEL)
+        if settings_uuid is not None or not pause_global:
+            settings = settings_get(settings_uuid)
+            _set_settings(settings, enabled=not paused)
+            targets.append(str(settings.uuid))
+    return targets
+
+
+def pause_sync(*, settings_uuid=None, pause_global: bool = False) -> dict:
+    """Pause the global switch and/or a settings row (default: the active one)."""
+    return {"paused": _switch(settings_uuid=settings_uuid, pause_global=pause_global, paused=True)}
+
+
+def resume_sync(*, settings_uuid=None, pause_global: bool = False) -> dict:
+    """Resume the global switch (`pause_global` names it) and/or a settings row."""
+    return {"resumed": _switch(settings_uuid=settings_uuid, pause_global=pause_global, paused=False)}

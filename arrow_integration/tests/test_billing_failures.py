@@ -1,0 +1,125 @@
+"""Arrow failing in the middle of an export: nothing of the month is written, the reason is kept,
+the state stays, and the next good run completes the month."""
+
+import pytest
+
+from arrow_client import ArrowUnavailable
+from arrow_integration.choices import BillingSyncState, SyncRunState
+from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowSyncRun
+from arrow_integration.services import billing_sync as billing_sync_module
+from arrow_integration.services.billing_sync import billing_sync_import_period
+from arrow_integration.services.reconciliation import reconciliation_run_period
+from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
+    after_validation_of,
+    billing_settings,
+    early_in_current_month,
+    export_lines,
+    mapped,
+    previous_period,
+)
+from core.models import InvoiceItem
+
+pytestmark = pytest.mark.django_db
+EXPORT_ENDPOINT = "billing/erp/exports/sync"
+SMALL_PAGE = 4
+
+
+@pytest.fixture
+def paged_export(arrow_emulator, settings):
+    """Export pages of a few rows (the month spans several pages) and one quick retry per call."""
+    arrow_emulator.control.reset("demo", today=early_in_current_month(), export_page_size=SMALL_PAGE)
+    settings.ARROW_HTTP_MAX_RETRIES = 1
+    return arrow_emulator
+
+
+def fail_export_after_first_page(monkeypatch, emulator) -> None:
+    """Make Arrow answer 500 to every export call once the first page has been received."""
+    report_progress = billing_sync_module.sync_run_progress
+
+    def progress_then_fault(run, *, done, total=None):
+        report_progress(run, done=done, total=total)
+        if done == 1 and not emulator.control.faults():
+            emulator.control.inject_fault(EXPORT_ENDPOINT, status=500)
+
+    monkeypatch.setattr(billing_sync_module, "sync_run_progress", progress_then_fault)
+
+
+def test_permanent_500_mid_export_writes_nothing_then_the_next_run_completes(
+    billing_settings, mapped, paged_export, monkeypatch
+):
+    period = previous_period()
+    lines = [line for line in export_lines(billing_settings, period) if line.customer_id in mapped]
+    assert len(lines) > SMALL_PAGE  # the mapped lines alone span more than one page
+    fail_export_after_first_page(monkeypatch, paged_export)
+
+    with pytest.raises(ArrowUnavailable):
+        billing_sync_import_period(settings=billing_settings, period=period)
+
+    assert not ArrowBillingSyncItem.objects.exists() and not InvoiceItem.objects.exists()
+    syncs = ArrowBillingSync.objects.all()
+    assert syncs.count() == len(mapped)
+    for sync in syncs:
+        assert sync.state == BillingSyncState.PENDING and "HTTP 500" in sync.error_message
+    run = ArrowSyncRun.objects.get()
+    assert run.state == SyncRunState.FAILED and "HTTP 500" in run.error_message and run.progress_done == 1
+
+    monkeypatch.undo()
+    paged_export.control.clear_faults()
+    billing_sync_import_period(settings=billing_settings, period=period)
+
+    assert ArrowBillingSyncItem.objects.count() == len(lines) == InvoiceItem.objects.count()
+    for sync in ArrowBillingSync.objects.all():
+        assert sync.state == BillingSyncState.SYNCED and sync.error_message == ""
+
+
+def test_failed_reimport_keeps_the_synced_state_and_the_items(billing_settings, mapped, paged_export, monkeypatch):
+    period = previous_period()
+    billing_sync_import_period(settings=billing_settings, period=period)
+    items_before = list(InvoiceItem.objects.order_by("id").values_list("id", "unit_price", "modified"))
+    fail_export_after_first_page(monkeypatch, paged_export)
+
+    with pytest.raises(ArrowUnavailable):
+        billing_sync_import_period(settings=billing_settings, period=period)
+
+    assert list(InvoiceItem.objects.order_by("id").values_list("id", "unit_price", "modified")) == items_before
+    for sync in ArrowBillingSync.objects.all():
+        assert sync.state == BillingSyncState.SYNCED and "failed" in sync.error_message
+
+
+def test_reconciliation_during_an_outage_changes_no_state(billing_settings, mapped, paged_export):
+    period = previous_period()
+    billing_sync_import_period(settings=billing_settings, period=period)
+    paged_export.control.set_today(after_validation_of(period))
+    paged_export.control.inject_fault(EXPORT_ENDPOINT, status=503)
+
+    with pytest.raises(ArrowUnavailable):
+        reconciliation_run_period(settings=billing_settings, period=period)
+
+    for sync in ArrowBillingSync.objects.all():
+        assert sync.state == BillingSyncState.SYNCED and "HTTP 503" in sync.error_message
+    assert not InvoiceItem.objects.filter(details__source="arrow_compensation").exists()
+
+    paged_export.control.clear_faults()
+    outcome = reconciliation_run_period(settings=billing_settings, period=period)
+    assert set(outcome["reconciled"]) == set(mapped)
+    assert set(ArrowBillingSync.objects.values_list("error_message", flat=True)) == {""}
+
+
+def test_rejected_key_is_recorded_without_retry(billing_settings, mapped):
+    billing_settings.api_key = "wrong-key"
+    billing_settings.save()
+
+    outcome = billing_sync_import_period(settings=billing_settings, period=previous_period())
+
+    assert "error" in outcome and not ArrowBillingSyncItem.objects.exists()
+    assert all("401" in sync.error_message for sync in ArrowBillingSync.objects.all())
+
+
+def test_settings_without_export_type_fail_clearly(billing_settings, mapped):
+    billing_settings.export_type_reference = ""
+    billing_settings.save()
+
+    outcome = billing_sync_import_period(settings=billing_settings, period=previous_period())
+
+    assert "export type" in outcome["error"]
+    assert ArrowSyncRun.objects.get().state == SyncRunState.FAILED

@@ -1,0 +1,137 @@
+"""Importing the real (sanitised) export page of arrow-samples: grouping, bad rows, repeated references.
+
+The client talks to an in-memory transport that answers the export call with the golden page
+(`arrow_client/tests/fixtures/billing-export-sample.json`), edited where a test needs a fault Arrow
+is known to produce; everything else (client, parser, importer) is the real code.
+"""
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from arrow_client import ArrowClient, Period
+from arrow_integration.choices import BillingSyncState, SyncRunState
+from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping, ArrowSyncRun
+from arrow_integration.services.billing_grouping import company_name_key
+from arrow_integration.services.billing_sync import billing_sync_import_period
+from arrow_integration.tests.factories import ArrowSettingsFactory
+from core.tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[2] / "arrow_client" / "tests" / "fixtures" / "billing-export-sample.json"
+SAMPLE_PERIOD = Period(2024, 7)
+BIG_BANK, ARROW_DEMO = "111111", "222222"
+BIG_BANK_JULY = {"AWSIM24-16967017-50353": "0.80000", "AWSIM24-16967007-50344": "215.13",
+                 "AWSIM24-16967007-50345": "1615.08"}
+
+
+def sample_payload() -> dict:
+    return json.loads(SAMPLE.read_text())
+
+
+def set_cell(payload: dict, sequence: str, column: str, value) -> None:
+    headers = payload["data"]["headers"]
+    for row in payload["data"]["values"]:
+        if row[headers.index("Sequence")] == sequence:
+            row[headers.index(column)] = value
+            return
+    raise AssertionError(f"no row {sequence}")
+
+
+def golden_client(payload: dict) -> ArrowClient:
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path.endswith("billing/erp/exports/sync")
+        return httpx.Response(200, json=copy.deepcopy(payload))
+
+    return ArrowClient("https://arrow.example/index.php/api/", "key", max_retries=0,
+                       http_transport=httpx.MockTransport(answer))
+
+
+@pytest.fixture
+def golden_settings():
+    arrow_settings = ArrowSettingsFactory(export_type_reference="MSP_EXTENDED", classification_filter="")
+    big_bank = ArrowCustomerMapping.objects.create(settings=arrow_settings, arrow_reference=BIG_BANK,
+                                                   arrow_company_name="Big Bank", waldur_customer=CustomerFactory())
+    return arrow_settings, big_bank
+
+
+def test_golden_page_imports_the_periods_lines_of_the_mapped_customer(golden_settings):
+    arrow_settings, big_bank = golden_settings
+
+    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD,
+                                         client=golden_client(sample_payload()))
+
+    items = ArrowBillingSyncItem.objects.filter(billing_sync__customer_mapping=big_bank)
+    assert {item.arrow_line_reference: item.invoice_item.unit_price for item in items} == {
+        reference: Decimal(total) for reference, total in BIG_BANK_JULY.items()
+    }
+    sync = ArrowBillingSync.objects.get()
+    assert sync.sell_total == Decimal("1831.01") and sync.currency == "USD"
+    assert outcome["lines_of_other_period"] == 4  # rows of 2024-08 in the same page are not July's
+    assert outcome["unmapped_customers"] == {ARROW_DEMO: 1}
+
+
+def test_a_row_with_a_bad_amount_fails_its_customers_month_only(golden_settings):
+    arrow_settings, big_bank = golden_settings
+    demo = ArrowCustomerMapping.objects.create(settings=arrow_settings, arrow_reference=ARROW_DEMO,
+                                               arrow_company_name="Arrow Demo", waldur_customer=CustomerFactory())
+    payload = sample_payload()
+    set_cell(payload, "AWSIM24-16967007-50344", "Customer Total Price", "215,13")
+
+    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
+
+    failed = ArrowBillingSync.objects.get(customer_mapping=big_bank)
+    assert failed.state == BillingSyncState.PENDING and not failed.items.exists()
+    assert "AWSIM24-16967007-50344" in failed.error_message and "Customer Total Price" in failed.error_message
+    assert ArrowBillingSync.objects.get(customer_mapping=demo).items.count() == 1
+    assert outcome["failures"].keys() == {BIG_BANK}
+    assert ArrowSyncRun.objects.get().state == SyncRunState.FAILED
+
+    # Arrow fixes the row: the next run imports the month and clears the error. The sample's
+    # lines all carry a Validation Date, so the ended month is validated at once.
+    billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(sample_payload()))
+    failed.refresh_from_db()
+    assert failed.error_message == "" and failed.items.count() == 3
+    assert failed.state == BillingSyncState.VALIDATED and failed.synced_at and failed.validated_at
+
+
+def test_a_repeated_line_reference_is_reported_not_merged(golden_settings):
+    arrow_settings, big_bank = golden_settings
+    payload = sample_payload()
+    set_cell(payload, "AWSIM24-16967007-50345", "Sequence", "AWSIM24-16967007-50344")
+
+    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
+
+    sync = ArrowBillingSync.objects.get(customer_mapping=big_bank)
+    assert not sync.items.exists() and sync.state == BillingSyncState.PENDING
+    assert "repeated line reference" in sync.error_message and "AWSIM24-16967007-50344" in sync.error_message
+    assert BIG_BANK in outcome["failures"]
+
+
+def test_a_bad_row_without_customer_is_reported_in_the_run(golden_settings):
+    arrow_settings, big_bank = golden_settings
+    payload = sample_payload()
+    for column in ("End User Company ID", "End User Company Name"):
+        set_cell(payload, "AWSIM24-16967007-50343", column, "")
+    set_cell(payload, "AWSIM24-16967007-50343", "Total Wholesale Price", "n/a")
+
+    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
+
+    assert len(outcome["unattributed_line_errors"]) == 1 and "50343" in outcome["unattributed_line_errors"][0]
+    assert ArrowBillingSync.objects.get(customer_mapping=big_bank).items.count() == 3
+    run = ArrowSyncRun.objects.get()
+    assert run.state == SyncRunState.FAILED and "without a customer" in run.error_message
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [("Nordic Cloud Solutions OÜ", "nordic cloud solutions oü"), ("Big Bank, Inc.", "BIG BANK INC"),
+     ("Baltic  Data-Systems SIA", "baltic data systems sia")],
+)
+def test_company_names_compare_without_case_whitespace_and_punctuation(name, other):
+    assert company_name_key(name) == company_name_key(other) != ""
