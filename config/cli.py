@@ -63,14 +63,29 @@ def _wait_for_port(host: str, port: int, timeout: float = 30.0) -> bool:
     return False
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_demo(args) -> int:
     var_dir = PROJECT_DIR / "var"
     var_dir.mkdir(exist_ok=True)
+    # SIGTERM stops the children too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     _demo_environment(var_dir, args.arrow_host)
     _django_setup()
     _manage("migrate", "--noinput", "-v", "0")
-    python = sys.executable
     processes: list[subprocess.Popen] = []
+    try:
+        return _run_demo(args, var_dir, processes)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(processes)
+
+
+def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen]) -> int:
+    python = sys.executable
     arrow_url = f"http://{args.arrow_host}:{args.arrow_port}/index.php/api/"
     processes.append(subprocess.Popen([
         python, "-m", "arrow_emulator", "--host", args.arrow_host, "--port", str(args.arrow_port),
@@ -78,7 +93,6 @@ def cmd_demo(args) -> int:
     ]))
     if not _wait_for_port(args.arrow_host, args.arrow_port):
         print("The Arrow emulator did not start.", file=sys.stderr)
-        _stop(processes)
         return 1
     base_url = f"http://{args.host}:{args.port}/"
     from core.services.demo_summary import demo_seed_with_summary
@@ -103,18 +117,16 @@ def cmd_demo(args) -> int:
         f"  Summary written to {var_dir / 'demo.json'}. Ctrl-C stops everything.\n",
         flush=True,
     )
-    try:
-        while all(process.poll() is None for process in processes):
-            time.sleep(0.5)
-        print("A demo process exited; stopping the others.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        _stop(processes)
+    while all(process.poll() is None for process in processes):
+        time.sleep(0.5)
+    print("A demo process exited; stopping the others.", file=sys.stderr)
+    return 1
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
+    # A second Ctrl-C or SIGTERM must not cut the shutdown short and orphan a child.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
