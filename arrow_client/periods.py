@@ -17,7 +17,7 @@ MIN_YEAR = 2000
 MAX_YEAR = 2100
 MONTHS_PER_YEAR = 12
 
-_PERIOD_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+_PERIOD_PATTERN = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 
 
 @dataclass(frozen=True, order=True, slots=True)

@@ -71,3 +71,8 @@ def test_string_form_round_trips(year, month):
     assert Period.parse(str(period)) == period
     assert period.first_day <= period.last_day
     assert Period.from_date(period.last_day) == period
+
+
+def test_non_ascii_digits_are_not_a_period():
+    with pytest.raises(ValueError):
+        Period.parse("２０２５-０１")

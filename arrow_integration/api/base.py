@@ -1,5 +1,8 @@
 """Shared pieces of the /api/admin/arrow/ views: staff-only access, UUID lookups, input fields."""
 
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -13,11 +16,25 @@ from core.api.views import UUID_PATTERN
 register_domain_error(ArrowError, status.HTTP_400_BAD_REQUEST)
 
 
+LOOKUP_PARAMETER = "uuid"
+
+
+class AdminAutoSchema(AutoSchema):
+    """Documents the `{uuid}` path parameter as a UUID (the route's regex alone says only "string")."""
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if "{%s}" % LOOKUP_PARAMETER in self.path:
+            parameters.append(OpenApiParameter(LOOKUP_PARAMETER, OpenApiTypes.UUID, OpenApiParameter.PATH))
+        return parameters
+
+
 class AdminViewSetMixin:
     """Staff only; objects addressed by UUID (anything else in the path is a 404)."""
 
+    schema = AdminAutoSchema()
     permission_classes = [IsStaff]
-    lookup_field = "uuid"
+    lookup_field = LOOKUP_PARAMETER
     lookup_value_regex = UUID_PATTERN
 
 

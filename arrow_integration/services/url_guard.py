@@ -1,9 +1,10 @@
 """Validation of Arrow API URLs before the server ever connects to them.
 
 Only http and https are accepted, without embedded credentials. A host that is (or resolves to)
-a private, loopback, link-local, reserved, multicast or unspecified address is refused unless it
-is listed in `settings.ARROW_API_URL_ALLOWED_HOSTS` (the demo and the tests list the emulator's
-address). This keeps an admin form from being turned into a probe of the internal network.
+an address that is not globally routable (private, shared, loopback, link-local, reserved,
+multicast or unspecified) is refused unless it is listed in `settings.ARROW_API_URL_ALLOWED_HOSTS`
+(the demo and the tests list the emulator's address). This keeps an admin form from being turned
+into a probe of the internal network.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return (
-        address.is_private
+        not address.is_global  # e.g. shared address space 100.64.0.0/10, which is not "private"
+        or address.is_private
         or address.is_loopback
         or address.is_link_local
         or address.is_reserved

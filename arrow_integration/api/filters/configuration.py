@@ -6,6 +6,8 @@ object's URL or its UUID). A malformed value is a 400 naming the parameter, neve
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
 from core.api.fields import uuid_from_uuid_or_url
@@ -24,8 +26,12 @@ class UuidOrUrlFormField(forms.CharField):
         return found
 
 
+@extend_schema_field(OpenApiTypes.URI)
 class UuidOrUrlFilter(django_filters.Filter):
-    """Filters a relation by the UUID found in a UUID or a detail URL (`field_name` ends in __uuid)."""
+    """Filters a relation by the UUID found in a UUID or a detail URL (`field_name` ends in __uuid).
+
+    Documented as a URI, as in the reference; the bare UUID is accepted too.
+    """
 
     field_class = UuidOrUrlFormField
 

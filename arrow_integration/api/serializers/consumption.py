@@ -132,9 +132,12 @@ class PreviewPeriodSerializer(serializers.Serializer):
 
 
 class SyncErrorSerializer(serializers.Serializer):
+    """One failed period; optional keys appear only when the error concerns that object."""
+
     error = serializers.CharField()
     period = serializers.CharField(required=False)
     subscription_id = serializers.CharField(required=False)
+    customer_id = serializers.CharField(required=False)
 
 
 class HistoricalConsumptionResponseSerializer(serializers.Serializer):

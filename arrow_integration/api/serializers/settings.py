@@ -7,6 +7,7 @@ names of the reference (`companyName`, `countryCode`), and an Arrow customer wit
 local customer has no `suggested_waldur_customer` key at all (the official client rejects null).
 """
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from arrow_integration.choices import DEFAULT_CLASSIFICATION_FILTER, PriceSource
@@ -18,6 +19,13 @@ API_KEY_MAX_LENGTH = 1024
 REFERENCE_MAX_LENGTH = 255
 # Shown instead of a stored API key; sent back unchanged it means "keep the current key".
 API_KEY_MASK = "********"
+# The key travels in an HTTP header: printable ASCII only.
+API_KEY_PATTERN = r"^[\x20-\x7e]*$"
+API_KEY_CHARACTERS_MESSAGE = "The API key may contain printable ASCII characters only."
+
+
+def api_key_validators() -> list:
+    return [RegexValidator(API_KEY_PATTERN, API_KEY_CHARACTERS_MESSAGE)]
 
 
 class ApiUrlField(serializers.URLField):
@@ -45,6 +53,7 @@ class MaskedApiKeyField(serializers.CharField):
         kwargs.setdefault("max_length", API_KEY_MAX_LENGTH)
         kwargs.setdefault("style", {"input_type": "password"})
         kwargs.setdefault("help_text", "Arrow API Key (leave empty on update to keep current)")
+        kwargs.setdefault("validators", api_key_validators())
         super().__init__(**kwargs)
 
     def get_attribute(self, instance) -> bool:
@@ -93,7 +102,7 @@ class ArrowSettingsCreateSerializer(ArrowSettingsSerializer):
 
 class CredentialsSerializer(serializers.Serializer):
     api_url = ApiUrlField()
-    api_key = serializers.CharField(write_only=True, max_length=API_KEY_MAX_LENGTH)
+    api_key = serializers.CharField(write_only=True, max_length=API_KEY_MAX_LENGTH, validators=api_key_validators())
 
 
 class PreviewSettingsSerializer(CredentialsSerializer):
@@ -154,7 +163,7 @@ class CredentialsValidationSerializer(serializers.Serializer):
 
 
 class PreviewSettingsResponseSerializer(serializers.Serializer):
-    api_url = serializers.CharField()
+    api_url = serializers.URLField()
     partner_name = serializers.CharField()
     partner_reference = serializers.CharField()
     export_type_reference = serializers.CharField()
@@ -180,7 +189,8 @@ class WaldurCustomerBriefSerializer(serializers.Serializer):
 
 class CustomerMappingSuggestionSerializer(serializers.Serializer):
     arrow_customer = ArrowCustomerDiscoverySerializer()
-    suggested_waldur_customer = WaldurCustomerBriefSerializer(source="waldur_customer", allow_null=True)
+    # Not nullable: without a match the key is left out (see to_representation), never null.
+    suggested_waldur_customer = WaldurCustomerBriefSerializer(source="waldur_customer", required=False)
     confidence = serializers.FloatField()
     existing_mapping = serializers.BooleanField()
 
