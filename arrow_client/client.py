@@ -9,7 +9,9 @@ An instance may be shared by threads; close it (or use it as a context manager) 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -40,6 +42,7 @@ DEFAULT_RETRY_AFTER_MAX = 60.0
 DEFAULT_MAX_PAGES = 10_000
 DEFAULT_PER_PAGE = 100
 IAAS_CATEGORY = "IAAS"
+EXPORT_PATH = "billing/erp/exports/sync"
 
 
 class ArrowClient:
@@ -180,7 +183,7 @@ class ArrowClient:
         customer_refs: Iterable[str] | None = None,
     ) -> BillingExportPage:
         """One page (1-based) of a billing export; headers are present even with no rows."""
-        path = "billing/erp/exports/sync"
+        path = EXPORT_PATH
         filters: dict[str, Any] = {"reportPeriod": {"from": str(period_from), "to": str(period_to)}}
         if classifications:
             filters["classifications"] = list(classifications)
@@ -207,24 +210,59 @@ class ArrowClient:
         *,
         classifications: Iterable[str] | None = None,
         customer_refs: Iterable[str] | None = None,
+        read_ahead: int = 0,
     ) -> Iterator[BillingExportPage]:
         """Stream a billing export one page at a time (the first page always, even when empty).
 
-        Never holds more than one page in memory. Raises `ArrowBadResponse` if the export does
-        not end within ``max_pages`` pages.
+        Holds one page in memory, plus up to ``read_ahead`` following pages that are requested
+        and parsed in helper threads while the caller works on the current one (large exports).
+        Raises `ArrowBadResponse` if the export does not end within ``max_pages`` pages.
         """
         classifications = list(classifications) if classifications else None
         customer_refs = list(customer_refs) if customer_refs is not None else None
-        page_number = 1
-        while True:
-            page = self.billing_export_page(
-                export_type_reference, period_from, period_to, page=page_number,
+
+        def fetch(number: int) -> BillingExportPage:
+            return self.billing_export_page(
+                export_type_reference, period_from, period_to, page=number,
                 classifications=classifications, customer_refs=customer_refs,
             )
+
+        if read_ahead > 0:
+            yield from self._read_ahead(fetch, read_ahead)
+            return
+        page_number = 1
+        while True:
+            page = fetch(page_number)
             yield page
-            if page.page >= page.total_pages or not page.rows and not page.errors:
+            if _is_last_export_page(page):
                 return
-            page_number = self._next_page(page_number, "billing/erp/exports/sync")
+            page_number = self._next_page(page_number, EXPORT_PATH)
+
+    def _read_ahead(self, fetch: Callable[[int], BillingExportPage], depth: int) -> Iterator[BillingExportPage]:
+        """Pages in order while up to ``depth`` following pages are requested and parsed in threads.
+
+        Same pages, order, errors and page bound as the sequential loop; a failing page raises
+        where it would have been yielded (pages requested beyond it are discarded).
+        """
+        page = fetch(1)
+        number = requested = 1
+        with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="arrow-export") as pool:
+            pending: deque[Future] = deque()  # pages number + 1 … requested, in order
+            try:
+                while True:
+                    yield page
+                    if _is_last_export_page(page):
+                        return
+                    number = self._next_page(number, EXPORT_PATH)
+                    while requested < number or (
+                        len(pending) < depth and requested < min(page.total_pages, self.max_pages)
+                    ):
+                        requested += 1
+                        pending.append(pool.submit(fetch, requested))
+                    page = pending.popleft().result()
+            finally:
+                for future in pending:
+                    future.cancel()
 
     def billing_export_headers(self, export_type_reference: str, period: Period | None = None) -> tuple[str, ...]:
         """Column titles of an export type, read from the first page of ``period`` (default: current)."""
@@ -275,6 +313,10 @@ class ArrowClient:
         except (payloads.PayloadError, parsing.TabularParseError) as exc:
             raise ArrowBadResponse(describe_failure(method, path, detail=f"unexpected payload: {exc}"),
                                    path=path) from None
+
+
+def _is_last_export_page(page: BillingExportPage) -> bool:
+    return page.page >= page.total_pages or not page.rows and not page.errors
 
 
 def _segment(value: str) -> str:

@@ -133,6 +133,15 @@ def parse_arrow_date(value: Any) -> dt.date | None:
     text = _text(value)
     if text is None:
         return None
+    if len(text) == 10 and text[2] == "/" and text[5] == "/" and text.isascii():
+        # Fast path for Arrow's own form (a 100 000-line export has 300 000 dates); anything
+        # this does not accept exactly goes through strptime below, errors included.
+        month, day, year = text[:2], text[3:5], text[6:]
+        if month.isdigit() and day.isdigit() and year.isdigit():
+            try:
+                return dt.date(int(year), int(month), int(day))
+            except ValueError:
+                pass
     for fmt in DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -154,6 +163,7 @@ def parse_billing_rows(
     requested for a single period). A row with any unparseable value yields errors and no line.
     """
     columns = resolve_columns(headers, BILLING_COLUMNS)
+    fast = _FastRowParser(headers, columns, default_period)
     rows: list[dict[str, Any]] = []
     lines: list[BillingLine] = []
     errors: list[BillingLineError] = []
@@ -167,6 +177,10 @@ def parse_billing_rows(
             continue
         row = dict(zip(headers, values_of_row, strict=True))
         rows.append(row)
+        line = fast.parse(values_of_row, row_number)
+        if line is not None:
+            lines.append(line)
+            continue
         line, row_errors = _parse_billing_row(row, columns, row_number, default_period)
         if line is not None:
             lines.append(line)
@@ -242,6 +256,89 @@ class _RowReader:
         except ValueError as exc:
             self.fail(name, str(exc))
             return None
+
+
+class _FastRowParser:
+    """The common case of `_parse_billing_row` at a fraction of its cost (a page has 1000 rows).
+
+    Reads cells by position and reuses parsed periods and dates of the page. It returns ``None``
+    for anything but a clean row (missing line reference or period, empty required amount, any
+    value that does not parse); the caller then runs `_parse_billing_row`, which reports the
+    row's errors. For a clean row both give equal lines.
+    """
+
+    _TEXTS = ("classification", "customer_name", "customer_id", "vendor_name", "service_name", "product_name",
+              "friendly_name", "description", "arrow_sku", "vendor_sku", "currency", "vendor_subscription_id",
+              "license_reference", "billing_cycle", "segment")
+    _AMOUNTS = ("quantity", "unit_sell_price", "sell_total", "buy_total", "retail_total")
+    _DATES = ("bill_from", "bill_to", "validation_date")
+
+    def __init__(self, headers: Sequence[str], columns: dict[str, str], default_period: Period | None) -> None:
+        position = {title: index for index, title in enumerate(headers)}  # the last of repeated titles wins
+        self.columns = {name: position[title] for name, title in columns.items()}
+        self.default_period = default_period
+        self.usable = "sell_total" in self.columns and "buy_total" in self.columns
+        self._periods: dict[str, Period] = {}
+        self._dates: dict[str, dt.date | None] = {}
+
+    def _cell(self, values: Sequence[Any], name: str) -> str | None:
+        index = self.columns.get(name)
+        return None if index is None else _text(values[index])
+
+    def _amount(self, values: Sequence[Any], name: str) -> Decimal | None:
+        index = self.columns.get(name)
+        if index is None:
+            return None
+        raw = values[index]
+        if _text(raw) is None:
+            return None
+        return parse_decimal(raw.strip() if isinstance(raw, str) else raw)
+
+    def _date(self, text: str | None) -> dt.date | None:
+        if text is None:
+            return None
+        if text not in self._dates:
+            self._dates[text] = parse_arrow_date(text)
+        return self._dates[text]
+
+    def parse(self, values: Sequence[Any], row_number: int) -> BillingLine | None:
+        if not self.usable:
+            return None
+        cell = self._cell
+        sequence, order_id = cell(values, "sequence"), cell(values, "order_id")
+        period_text = cell(values, "report_period")
+        if (sequence or order_id) is None or (period_text is None and self.default_period is None):
+            return None
+        try:
+            report_period = self.default_period
+            if period_text is not None:
+                report_period = self._periods.get(period_text) or self._periods.setdefault(
+                    period_text, Period.parse(period_text))
+            quantity, unit_sell_price, sell_total, buy_total, retail_total = (
+                self._amount(values, name) for name in self._AMOUNTS
+            )
+            bill_from, bill_to, validation_date = (self._date(cell(values, name)) for name in self._DATES)
+        except ValueError:  # InvalidAmount included
+            return None
+        if sell_total is None or buy_total is None:
+            return None
+        texts = {name: cell(values, name) for name in self._TEXTS}
+        return BillingLine(
+            row_number=row_number,
+            line_reference=sequence or order_id,
+            sequence=sequence,
+            order_id=order_id,
+            report_period=report_period,
+            quantity=DEFAULT_QUANTITY if quantity is None else quantity,
+            unit_sell_price=unit_sell_price,
+            sell_total=sell_total,
+            buy_total=buy_total,
+            retail_total=retail_total,
+            bill_from=bill_from,
+            bill_to=bill_to,
+            validation_date=validation_date,
+            **texts,
+        )
 
 
 def _parse_billing_row(

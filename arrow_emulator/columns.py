@@ -57,15 +57,20 @@ def _date(value: dt.date | None) -> str:
     return value.strftime("%m/%d/%Y") if value else ""
 
 
+@functools.lru_cache(maxsize=64)
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 def _amount(line: ExportLine, value: Decimal) -> str:
     # The product's usual places, or more when an amount set through the control API has more.
     places = max(line.license.product.decimals, -int(value.as_tuple().exponent))
-    return str(value.quantize(Decimal(1).scaleb(-places)))
+    return str(value.quantize(_quantum(places)))
 
 
 def _unit(line: ExportLine, total: Decimal) -> str:
     unit = total / line.quantity if line.quantity else total
-    return str(unit.quantize(Decimal(1).scaleb(-line.license.product.decimals)))
+    return str(unit.quantize(_quantum(line.license.product.decimals)))
 
 
 def _quantity(line: ExportLine) -> str:
@@ -197,10 +202,39 @@ def export_headers(export_type: str) -> list[str]:
     return list(EXPORT_COLUMNS[export_type])
 
 
+# Columns whose value depends on the license or the line itself (by their "MSP (Extended)" title;
+# other export types reuse the same renderers); every other column depends only on the line's
+# customer, product and period (or on nothing), so a page renders it once per (customer,
+# product, period) and copies it (`render_export_rows`).
+LINE_COLUMNS = frozenset({
+    "Order Id", "Order Creation Date", "Qty", "Pro-Rated Wholesale Unit Discounted Price (Amount)",
+    "Total Wholesale Price", "Grand Total - Wholesale Price", "Original Qty", "Friendly Name",
+    "Retail Unit Price", "Retail Total Price", "Customer Unit Price", "Customer Total Price",
+    "Subscription Start Date", "Subscription End Date", "Vendor Subscription ID", "Sequence",
+    "ARS Subscription ID",
+})
+_LINE_RENDERERS = frozenset(MSP_EXTENDED_COLUMNS[title] for title in LINE_COLUMNS)
+
+
 def render_export_rows(export_type: str, model: DataModel, lines: list[ExportLine]) -> list[list[str | None]]:
+    """The rows of ``lines`` in the columns of ``export_type``, as strings (``None`` for JSON null)."""
     ctx = RowContext(model)
-    renderers = list(EXPORT_COLUMNS[export_type].values())
-    return [[render(ctx, line) for render in renderers] for line in lines]
+    columns = EXPORT_COLUMNS[export_type]
+    per_line = [(index, render) for index, render in enumerate(columns.values()) if render in _LINE_RENDERERS]
+    templates: dict[tuple, list[str | None]] = {}
+    rows = []
+    for line in lines:
+        key = (line.license.customer.reference, line.license.product.key, line.period)
+        template = templates.get(key)
+        if template is None:
+            template = templates[key] = [
+                None if render in _LINE_RENDERERS else render(ctx, line) for render in columns.values()
+            ]
+        row = template.copy()
+        for index, render in per_line:
+            row[index] = render(ctx, line)
+        rows.append(row)
+    return rows
 
 
 def line_summary(model: DataModel, line: ExportLine) -> dict[str, str | None]:

@@ -219,6 +219,8 @@ class ArrowConsumptionRecord(UuidModel):
 
     class Meta:
         ordering = ["-billing_period", "id"]
+        # The list endpoint's order: its first page is read from the index, not sorted from all rows.
+        indexes = [models.Index(fields=["-billing_period", "id"], name="arrow_consumption_listing")]
         constraints = [
             models.UniqueConstraint(
                 fields=["resource", "billing_period", "license_reference"], name="arrow_consumption_record_unique"

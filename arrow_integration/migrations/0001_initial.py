@@ -191,6 +191,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-billing_period', 'id'],
+                'indexes': [models.Index(fields=['-billing_period', 'id'], name='arrow_consumption_listing')],
                 'constraints': [models.UniqueConstraint(fields=('resource', 'billing_period', 'license_reference'), name='arrow_consumption_record_unique')],
             },
         ),

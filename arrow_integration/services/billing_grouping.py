@@ -1,7 +1,8 @@
 """Streaming a billing export into per-customer-mapping groups, without holding it in memory.
 
-`billing_export_group` reads the export page by page through the client, assigns every parsed
-line to an active customer mapping and spools it to a temporary on-disk table
+`billing_export_group` reads the export page by page through the client (the next pages are
+fetched and parsed in the client's helper threads while the current one is grouped), assigns
+every parsed line to an active customer mapping and spools it to a temporary on-disk table
 (`BillingLineSpool`), so memory holds one page plus bookkeeping whatever the export's size.
 Lines are assigned by the export's customer id (`End User Company ID`) equal to the mapping's
 Arrow reference, else by company name compared without case, whitespace and punctuation.
@@ -14,24 +15,22 @@ This module reads Arrow and writes only the temporary spool; it never touches th
 
 from __future__ import annotations
 
-import pickle
-import sqlite3
-import tempfile
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from arrow_client import ArrowClient, BillingExportPage, BillingLine, BillingLineError, Period
+from arrow_client import ArrowClient, BillingExportPage, BillingLineError, Period
 from arrow_client.parsing import BILLING_COLUMNS, resolve_columns
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping
+from arrow_integration.services.billing_spool import BillingLineSpool
 
 # Bound on the number of distinct unmapped customers and error texts kept in an outcome.
 MAX_REPORTED_ENTRIES = 50
-SPOOL_FETCH_SIZE = 500
+# Export pages requested ahead of the one being grouped: Arrow prepares them meanwhile.
+EXPORT_READ_AHEAD_PAGES = 2
 
 
 @contextmanager
@@ -81,56 +80,6 @@ class MappingIndex:
             if found is not None:
                 return found
         return self._by_name.get(company_name_key(customer_name))
-
-
-class BillingLineSpool:
-    """Export lines grouped by a key (the mapping id) in a temporary SQLite file.
-
-    `add` refuses a second line with the same line reference under one key. Use as a context
-    manager; the file is removed on exit.
-    """
-
-    def __init__(self) -> None:
-        self._directory = tempfile.TemporaryDirectory(prefix="arrow-billing-")
-        self._db = sqlite3.connect(Path(self._directory.name) / "lines.sqlite3")
-        self._db.execute(
-            "CREATE TABLE line (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, reference TEXT NOT NULL,"
-            " payload BLOB NOT NULL, UNIQUE (key, reference))"
-        )
-
-    def __enter__(self) -> BillingLineSpool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._db.close()
-        self._directory.cleanup()
-
-    def add(self, key: int, line: BillingLine) -> bool:
-        """Spool ``line`` under ``key``; False when ``key`` already has its line reference."""
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO line (key, reference, payload) VALUES (?, ?, ?)",
-            (key, line.line_reference, pickle.dumps(line, protocol=pickle.HIGHEST_PROTOCOL)),
-        )
-        return cursor.rowcount == 1
-
-    def commit(self) -> None:
-        self._db.commit()
-
-    def keys(self) -> list[int]:
-        return [row[0] for row in self._db.execute("SELECT DISTINCT key FROM line ORDER BY key")]
-
-    def count(self, key: int) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM line WHERE key = ?", (key,)).fetchone()[0]
-
-    def lines(self, key: int) -> Iterator[BillingLine]:
-        """The lines of ``key`` in export order, read in small batches."""
-        cursor = self._db.execute("SELECT payload FROM line WHERE key = ? ORDER BY id", (key,))
-        while batch := cursor.fetchmany(SPOOL_FETCH_SIZE):
-            for (payload,) in batch:
-                yield pickle.loads(payload)  # noqa: S301 - written by this process a moment ago
 
 
 @dataclass
@@ -246,13 +195,15 @@ def billing_export_group(
     """
     classification = (settings.classification_filter or "").strip()
     grouping = ExportGrouping(spool=BillingLineSpool())
+    # The next pages are requested and parsed (in the client's threads) while this one is grouped.
+    pages = client.iter_billing_export(
+        settings.export_type_reference,
+        period,
+        period,
+        classifications=[classification] if classification else None,
+        read_ahead=EXPORT_READ_AHEAD_PAGES,
+    )
     try:
-        pages = client.iter_billing_export(
-            settings.export_type_reference,
-            period,
-            period,
-            classifications=[classification] if classification else None,
-        )
         for page in pages:
             grouping.pages += 1
             grouping.rows += len(page.lines) + len({error.row_number for error in page.errors})
@@ -263,4 +214,6 @@ def billing_export_group(
     except BaseException:
         grouping.spool.close()
         raise
+    finally:
+        pages.close()
     return grouping

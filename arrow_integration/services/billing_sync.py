@@ -17,7 +17,6 @@ Arrow failures leave every mapping of the month unwritten (lines are spooled bef
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 from itertools import islice
 
 from django.db import IntegrityError, transaction
@@ -25,9 +24,9 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from arrow_client import ArrowClient, ArrowError, ArrowUnavailable, BillingLine, Period
+from arrow_client import ArrowClient, ArrowError, ArrowUnavailable, Period
 from arrow_integration.choices import SyncRunKind
-from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping
+from arrow_integration.models import ArrowBillingSync, ArrowCustomerMapping
 from arrow_integration.services import billing_lines
 from arrow_integration.services.billing_grouping import (
     MAX_REPORTED_ENTRIES,
@@ -35,21 +34,15 @@ from arrow_integration.services.billing_grouping import (
     billing_export_group,
     export_client,
 )
+from arrow_integration.services.billing_items import MappingImport, billing_sync_import_batch
 from arrow_integration.services.sync_lock import sync_period_lock, write_lock_acquire
 from arrow_integration.services.sync_runs import sync_run_finish, sync_run_progress, sync_run_start
 from arrow_integration.services.validation import billing_sync_validate_if_complete
-from core.models import InvoiceItem
-from core.services.invoices import (
-    InvoiceNotPending,
-    invoice_current_pending,
-    invoice_get_or_create,
-    invoice_items_bulk_create,
-)
+from core.services.invoices import InvoiceNotPending, invoice_get_or_create
 
 LINE_BATCH_SIZE = 1000
 MAX_PROBLEMS_IN_MESSAGE = 5
 ZERO = billing_lines.ZERO
-SYNC_ITEM_UPDATE_FIELDS = [*billing_lines.SYNC_ITEM_LINE_FIELDS, "original_price", "compensation_item", "modified"]
 
 
 def batched(iterable, size: int):
@@ -61,20 +54,6 @@ def batched(iterable, size: int):
 
 class BillingImportError(Exception):
     """A mapping's month cannot be imported as a whole (bad lines, mixed currencies, no export type)."""
-
-
-@dataclass
-class MappingImport:
-    """Counts of what importing one mapping's month did."""
-
-    created: int = 0
-    updated: int = 0
-    compensated: int = 0
-    linked_to_consumption: int = 0
-    late_charges: int = 0
-    unchanged: int = 0
-    missing: list[str] = field(default_factory=list)
-    currencies: set[str] = field(default_factory=set)
 
 
 def billing_sync_get_or_create(*, mapping: ArrowCustomerMapping, period: Period) -> ArrowBillingSync:
@@ -95,120 +74,6 @@ def billing_syncs_record_failure(*, mappings, period: Period, message: str) -> N
             if sync.error_message != message:
                 sync.error_message = message
                 sync.save(update_fields=["error_message", "modified"])
-
-
-def billing_sync_add_lines(
-    *, sync: ArrowBillingSync, lines: list[BillingLine], settings, today: datetime.date, result: MappingImport
-) -> None:
-    """Create the items of lines new to ``sync``, with bulk writes (a few queries per batch).
-
-    A license-month already charged by consumption tracking is linked, not charged again. Lines
-    of a month whose invoice is no longer pending are charged on the current pending invoice.
-    """
-    mapping = sync.customer_mapping
-    customer = mapping.waldur_customer
-    period = Period.from_date(sync.report_period)
-    licenses = {line.license_reference for line in lines}
-    provisional = billing_lines.license_month_charged_by_consumption(
-        customer=customer, period=period, license_references=licenses
-    )
-    resources = billing_lines.resources_by_license(customer=customer, license_references=licenses)
-    invoice = sync.invoice if sync.invoice.is_pending else invoice_current_pending(customer=customer, today=today)
-    charges: list[tuple[BillingLine, InvoiceItem]] = []
-    linked: list[tuple[BillingLine, InvoiceItem]] = []
-    for line in lines:
-        if line.license_reference in provisional:
-            linked.append((line, provisional[line.license_reference]))
-            continue
-        fields = billing_lines.invoice_item_fields(
-            line=line, settings=settings, arrow_reference=mapping.arrow_reference,
-            resource=resources.get(line.license_reference), invoice_period=invoice.period,
-        )
-        if invoice.pk != sync.invoice_id:
-            fields["details"]["charged_after_issue"] = True
-        charges.append((line, InvoiceItem(**fields)))
-    if charges:
-        invoice_items_bulk_create(invoice=invoice, items=[item for _, item in charges])
-    ArrowBillingSyncItem.objects.bulk_create(
-        [_new_sync_item(sync, line, item, settings, charged_by_consumption=False) for line, item in charges]
-        + [_new_sync_item(sync, line, item, settings, charged_by_consumption=True) for line, item in linked]
-    )
-    result.created += len(charges) + len(linked)
-    result.linked_to_consumption += len(linked)
-    if invoice.pk != sync.invoice_id:
-        result.late_charges += len(charges)
-
-
-def _new_sync_item(sync, line: BillingLine, invoice_item: InvoiceItem, settings, *,
-                   charged_by_consumption: bool) -> ArrowBillingSyncItem:
-    return ArrowBillingSyncItem(
-        billing_sync=sync,
-        arrow_line_reference=line.line_reference,
-        invoice_item=invoice_item,
-        original_price=line.total_for(settings.invoice_price_source),
-        charged_by_consumption=charged_by_consumption,
-        **billing_lines.sync_item_line_fields(line),
-    )
-
-
-def _refresh_item(item: ArrowBillingSyncItem, line: BillingLine, *, settings, sync, resources,
-                  today: datetime.date, result: MappingImport) -> bool:
-    """Bring an imported item in line with a re-read line; True when the sync item must be saved."""
-    dirty = False
-    for name, value in billing_lines.sync_item_line_fields(line).items():
-        if getattr(item, name) != value:
-            setattr(item, name, value)
-            dirty = True
-    if item.charged_by_consumption:
-        result.unchanged += not dirty
-        return dirty
-    amount = line.total_for(settings.invoice_price_source)
-    invoice_item = item.invoice_item
-    if invoice_item.invoice.is_pending and item.compensation_item is None:
-        fields = billing_lines.invoice_item_fields(
-            line=line, settings=settings, arrow_reference=sync.customer_mapping.arrow_reference,
-            resource=resources.get(line.license_reference), invoice_period=invoice_item.invoice.period,
-        )
-        if invoice_item.invoice_id != sync.invoice_id:
-            fields["details"]["charged_after_issue"] = True
-        wrote = billing_lines.invoice_item_refresh(item=invoice_item, fields=fields)
-        result.updated += wrote
-        if item.original_price != amount:
-            item.original_price = amount
-            dirty = True
-    else:
-        difference = amount - billing_lines.sync_item_invoiced_amount(item)
-        wrote = billing_lines.sync_item_compensate(
-            item=item, difference=difference, settings=settings, period=Period.from_date(sync.report_period),
-            customer=sync.customer_mapping.waldur_customer, reason="billing export amount changed", today=today,
-        )
-        result.compensated += wrote
-        dirty = dirty or wrote
-    result.unchanged += not (dirty or wrote)
-    return dirty
-
-
-def _import_batch(sync, existing: dict[str, ArrowBillingSyncItem], lines: tuple[BillingLine, ...], *,
-                  settings, today: datetime.date, result: MappingImport) -> None:
-    new_lines = [line for line in lines if line.line_reference not in existing]
-    if new_lines:
-        billing_sync_add_lines(sync=sync, lines=new_lines, settings=settings, today=today, result=result)
-    known = [line for line in lines if line.line_reference in existing]
-    if not known:
-        return
-    resources = billing_lines.resources_by_license(
-        customer=sync.customer_mapping.waldur_customer, license_references={line.license_reference for line in known}
-    )
-    dirty = [
-        existing[line.line_reference]
-        for line in known
-        if _refresh_item(existing[line.line_reference], line, settings=settings, sync=sync, resources=resources,
-                         today=today, result=result)
-    ]
-    now = timezone.now()
-    for item in dirty:
-        item.modified = now
-    ArrowBillingSyncItem.objects.bulk_update(dirty, SYNC_ITEM_UPDATE_FIELDS, batch_size=500)
 
 
 def _sync_finish(sync: ArrowBillingSync, *, currencies: set[str], today: datetime.date, missing: list[str]) -> None:
@@ -242,20 +107,16 @@ def billing_sync_import_mapping(
         write_lock_acquire(ArrowBillingSync)
         sync = billing_sync_get_or_create(mapping=mapping, period=period)
         sync.customer_mapping = mapping
-        # Only references are kept for the whole month; items are loaded one batch at a time.
+        # Only references are kept for the whole month; items are compared one batch at a time.
         known = sync.items.filter(license_reference=license_reference) if license_reference else sync.items.all()
         imported = set(known.values_list("arrow_line_reference", flat=True))
+        lookups = billing_lines.LineLookups.for_customer_month(customer=mapping.waldur_customer, period=period)
         seen: set[str] = set()
         for batch in batched(lines, LINE_BATCH_SIZE):
-            references = [line.line_reference for line in batch]
-            seen.update(references)
+            seen.update(line.line_reference for line in batch)
             result.currencies.update(line.currency for line in batch if line.currency)
-            existing = {
-                item.arrow_line_reference: item
-                for item in sync.items.filter(arrow_line_reference__in=[ref for ref in references if ref in imported])
-                .select_related("invoice_item__invoice", "compensation_item__invoice")
-            } if imported else {}
-            _import_batch(sync, existing, batch, settings=settings, today=today, result=result)
+            billing_sync_import_batch(sync, imported, batch, settings=settings, today=today, result=result,
+                                      lookups=lookups)
         result.missing = sorted(imported - seen)
         _sync_finish(sync, currencies=result.currencies, today=today, missing=result.missing)
     return result

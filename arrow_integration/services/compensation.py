@@ -4,12 +4,14 @@ A compensation is an invoice item of a signed amount (positive: charge, negative
 the customer's current pending invoice, because the invoice of the corrected month may already be
 issued and issued invoices never change. Its name says charge or credit and the corrected period;
 its details link the original line or record. Used by statement reconciliation and billing
-re-imports here, and by consumption reconciliation. Writes go through core.services.invoices.
+re-imports here, and by consumption reconciliation (in bulk: `compensation_items_bulk_create`).
+Writes go through core.services.invoices.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +23,7 @@ from core.services.invoices import (
     invoice_current_pending,
     invoice_item_create,
     invoice_item_update,
+    invoice_items_bulk_insert,
     period_bounds,
 )
 
@@ -82,14 +85,60 @@ def compensation_item_create(
         quantity=ONE,
         start=start,
         end=end,
-        details={
-            **(details or {}),
-            "source": COMPENSATION_SOURCE,
-            "kind": compensation_kind(amount),
-            "period": str(period),
-            "amount": str(amount),
-        },
+        details=_details(details, amount, period),
     )
+
+
+def _details(details: dict[str, Any] | None, amount: Decimal, period: Period) -> dict[str, Any]:
+    return {
+        **(details or {}),
+        "source": COMPENSATION_SOURCE,
+        "kind": compensation_kind(amount),
+        "period": str(period),
+        "amount": str(amount),
+    }
+
+
+@dataclass(frozen=True)
+class CompensationEntry:
+    """One compensation of a bulk creation: what `compensation_item_create` takes per item."""
+
+    amount: Decimal
+    description: str
+    details: dict[str, Any]
+    resource_id: int | None = None
+    project_id: int | None = None  # the resource's project when it has one
+
+
+def compensation_items_bulk_create(
+    *, customer: Customer, period: Period, entries: list[CompensationEntry], name_prefix: str = DEFAULT_NAME_PREFIX,
+    today: datetime.date | None = None,
+) -> list[int]:
+    """Many compensations of one customer for ``period`` at once; the new item ids, in order.
+
+    Each item is the one `compensation_item_create` would add for its entry, on the same
+    current pending invoice, with a few queries for all of them. Raises like it does.
+    """
+    for entry in entries:
+        _check_amount(entry.amount)
+    if not entries:
+        return []
+    invoice = invoice_current_pending(customer=customer, today=today)
+    start, end = period_bounds(invoice.period)
+    return invoice_items_bulk_insert(invoice=invoice, rows=[
+        {
+            "name": compensation_name(amount=entry.amount, period=period, description=entry.description,
+                                      prefix=name_prefix),
+            "resource_id": entry.resource_id,
+            "project_id": entry.project_id,
+            "unit_price": entry.amount,
+            "quantity": ONE,
+            "start": start,
+            "end": end,
+            "details": _details(entry.details, entry.amount, period),
+        }
+        for entry in entries
+    ])
 
 
 def compensation_item_adjust(

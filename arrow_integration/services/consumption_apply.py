@@ -33,6 +33,7 @@ from arrow_client import ConsumptionLine, ConsumptionTotals, Period
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord, ArrowSettings
 from arrow_integration.services.sync_lock import write_lock_acquire
 from core.models import Invoice, InvoiceItem, Resource
+from core.services.bulk_rows import objects_update
 from core.services.invoices import (
     invoice_get_or_create,
     invoice_items_bulk_create,
@@ -307,7 +308,7 @@ def _write(plan: _Plan, synced_at: dt.datetime) -> None:
         record.last_sync_at = synced_at
         record.modified = synced_at
     ArrowConsumptionRecord.objects.bulk_create(plan.new_records, batch_size=WRITE_BATCH_SIZE)
-    ArrowConsumptionRecord.objects.bulk_update(plan.changed_records, RECORD_VALUE_FIELDS, batch_size=WRITE_BATCH_SIZE)
+    objects_update(ArrowConsumptionRecord, plan.changed_records, RECORD_VALUE_FIELDS)
     invoice_items_bulk_update(items=plan.changed_items, fields=["unit_price", "quantity", "details"])
     if plan.unchanged_record_ids:
         ArrowConsumptionRecord.objects.filter(pk__in=plan.unchanged_record_ids).update(last_sync_at=synced_at)

@@ -31,10 +31,12 @@ from arrow_integration.choices import COMPENSATION_THRESHOLD, PriceSource, SyncR
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowConsumptionRecord, ArrowSettings, ArrowSyncRun
 from arrow_integration.services.billing_grouping import ExportGrouping, MappingIndex, billing_export_group
-from arrow_integration.services.compensation import compensation_item_create
+from arrow_integration.services.compensation import CompensationEntry, compensation_items_bulk_create
 from arrow_integration.services.sync_lock import SyncAlreadyRunning, sync_period_lock, write_lock_acquire
 from arrow_integration.services.sync_runs import sync_run_finish, sync_run_start
 from arrow_integration.services.validation import period_is_closed
+from core.models import Customer
+from core.services.bulk_rows import rows_update
 
 ZERO = Decimal(0)
 MAX_REPORTED_PROBLEMS = 50
@@ -88,65 +90,105 @@ def _amount_in(price_source: str, sell: Decimal, buy: Decimal) -> Decimal:
     return buy if price_source == PriceSource.BUY else sell
 
 
+@dataclass(slots=True)
+class _RecordState:
+    """What reconciliation reads and writes of one record (read as a flat row: 100 000 records
+    would cost seconds as model instances with their resource, project and invoice item)."""
+
+    pk: int
+    uuid: object
+    license_reference: str
+    final_sell: Decimal | None
+    final_buy: Decimal | None
+    finalized_at: dt.datetime | None
+    invoice_item_id: int | None
+    invoice_item_uuid: object
+    invoice_item_total: Decimal | None
+    resource_id: int
+    resource_name: str
+    project_id: int
+    reconciled_at: dt.datetime | None = None
+    compensation_item_id: int | None = None
+
+    COLUMNS = ("pk", "uuid", "license_reference", "final_sell", "final_buy", "finalized_at", "invoice_item_id",
+               "invoice_item__uuid", "invoice_item__unit_price", "invoice_item__quantity", "resource_id",
+               "resource__name", "resource__project_id")
+
+    @classmethod
+    def from_row(cls, row: tuple) -> _RecordState:
+        unit_price, quantity = row[8], row[9]
+        total = unit_price * quantity if row[6] is not None else None
+        return cls(*row[:8], total, *row[10:])
+
+    def update_row(self, now: dt.datetime) -> tuple:
+        """Values of RECONCILED_RECORD_FIELDS, then the primary key."""
+        return (self.final_sell, self.final_buy, self.finalized_at, self.reconciled_at, self.compensation_item_id,
+                now, self.pk)
+
+
 def _reconcile_record(
-    record: ArrowConsumptionRecord, amounts: FinalAmounts, settings: ArrowSettings, period: Period, now: dt.datetime,
-    today: dt.date | None,
-) -> Decimal | None:
-    """Finalize and reconcile one record in memory (the compensation is written); returns its amount."""
+    record: _RecordState, amounts: FinalAmounts, settings: ArrowSettings, now: dt.datetime,
+) -> CompensationEntry | None:
+    """Finalize and reconcile one record in memory; the compensation it needs, if any."""
     if record.finalized_at is None:
         record.final_sell, record.final_buy = amounts.final(record.license_reference)
         record.finalized_at = now
     record.reconciled_at = now
-    record.modified = now
-    item = record.invoice_item
-    if item is None:
+    if record.invoice_item_id is None:
         return None
     final = _amount_in(settings.invoice_price_source, record.final_sell, record.final_buy)
-    difference = final - item.total
+    difference = final - record.invoice_item_total
     if abs(difference) < COMPENSATION_THRESHOLD:
         return None
-    record.compensation_item = compensation_item_create(
-        customer=record.resource.project.customer,
+    return CompensationEntry(
         amount=difference,
-        period=period,
-        description=f"{record.resource.name} ({record.license_reference})",
+        description=f"{record.resource_name} ({record.license_reference})",
         details={
             "reason": "consumption_reconciliation",
             "consumption_record_uuid": str(record.uuid),
             "license_reference": record.license_reference,
-            "original_invoice_item_uuid": str(item.uuid),
-            "invoiced_amount": str(item.total),
+            "original_invoice_item_uuid": str(record.invoice_item_uuid),
+            "invoiced_amount": str(record.invoice_item_total),
             "final_amount": str(final),
             "price_source": settings.invoice_price_source,
         },
-        resource=record.resource,
-        name_prefix=settings.invoice_item_prefix,
-        today=today,
+        resource_id=record.resource_id,
+        project_id=record.project_id,
     )
-    return difference
 
 
 def _reconcile_customer(
     *, customer_id: int, amounts: FinalAmounts, settings: ArrowSettings, period: Period, outcome: dict,
     today: dt.date | None,
 ) -> None:
-    """All records of one customer and period, in one transaction."""
+    """All records of one customer and period, in one transaction and a constant number of queries
+    (compensations and record updates are written in bulk)."""
     now = timezone.now()
     with transaction.atomic():
         write_lock_acquire(ArrowConsumptionRecord)
-        records = list(
-            ArrowConsumptionRecord.objects.filter(
+        records = [
+            _RecordState.from_row(row)
+            for row in ArrowConsumptionRecord.objects.filter(
                 billing_period=period.first_day, resource__project__customer_id=customer_id,
                 reconciled_at__isnull=True,
-            ).select_related("resource__project__customer", "invoice_item").order_by("id")
-        )
+            ).order_by("id").values_list(*_RecordState.COLUMNS)
+        ]
+        compensated = []
         for record in records:
             outcome["records_finalized"] += 1 if record.finalized_at is None else 0
-            difference = _reconcile_record(record, amounts, settings, period, now, today)
-            if difference is not None:
+            entry = _reconcile_record(record, amounts, settings, now)
+            if entry is not None:
+                compensated.append((record, entry))
+        if compensated:
+            item_ids = compensation_items_bulk_create(
+                customer=Customer.objects.get(pk=customer_id), period=period,
+                entries=[entry for _, entry in compensated], name_prefix=settings.invoice_item_prefix, today=today,
+            )
+            for (record, entry), item_id in zip(compensated, item_ids, strict=True):
+                record.compensation_item_id = item_id
                 outcome["compensations_created"] += 1
-                outcome["compensation_total"] += difference
-        ArrowConsumptionRecord.objects.bulk_update(records, RECONCILED_RECORD_FIELDS, batch_size=500)
+                outcome["compensation_total"] += entry.amount
+        rows_update(ArrowConsumptionRecord, RECONCILED_RECORD_FIELDS, [record.update_row(now) for record in records])
         outcome["records_reconciled"] += len(records)
 
 

@@ -32,10 +32,12 @@ from arrow_integration.services.billing_grouping import (
     billing_export_group,
     export_client,
 )
-from arrow_integration.services.billing_sync import BillingImportError, MappingImport, billing_sync_add_lines
+from arrow_integration.services.billing_items import MappingImport, billing_sync_add_lines
+from arrow_integration.services.billing_sync import BillingImportError
 from arrow_integration.services.sync_lock import sync_period_lock, write_lock_acquire
 from arrow_integration.services.sync_runs import sync_run_finish, sync_run_progress, sync_run_start
 from arrow_integration.services.validation import billing_sync_validate_if_complete
+from core.services.bulk_rows import objects_update
 from core.services.invoices import InvoiceNotPending
 
 ZERO = Decimal(0)
@@ -130,7 +132,7 @@ def _save_items(items: list[ArrowBillingSyncItem], fields: list[str]) -> None:
     now = timezone.now()
     for item in items:
         item.modified = now
-    ArrowBillingSyncItem.objects.bulk_update(items, fields, batch_size=500)
+    objects_update(ArrowBillingSyncItem, items, fields)
 
 
 def _finish(sync: ArrowBillingSync, *, period: Period, missing: list[str], force: bool) -> None:

@@ -22,6 +22,7 @@ from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
 from arrow_integration.services.billing_grouping import MappingIndex, billing_export_group, export_client
 from arrow_integration.services.sync_lock import sync_period_lock, write_lock_acquire
 from arrow_integration.services.sync_runs import sync_run_finish, sync_run_start
+from core.services.bulk_rows import objects_update
 
 VALIDATION_CHECK = "validation_check"
 
@@ -80,7 +81,7 @@ def sync_items_refresh_validation(sync: ArrowBillingSync, lines: Iterable[Billin
         elif item.validation_date != dates[item.arrow_line_reference]:
             item.validation_date = dates[item.arrow_line_reference]
             changed.append(item)
-    ArrowBillingSyncItem.objects.bulk_update(changed, ["validation_date"], batch_size=500)
+    objects_update(ArrowBillingSyncItem, changed, ["validation_date"])
     return missing
 
 

@@ -5,7 +5,7 @@ Invoices and their items are read-only here: only services write them. Non-staff
 see the objects of the customers they are members of.
 """
 
-from django.db.models import Count, DecimalField, F, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from rest_framework import viewsets
 
@@ -74,14 +74,21 @@ class ResourceViewSet(CoreModelViewSet):
     customer_path = "project__customer__"
 
 
+def _invoice_items_aggregate(expression) -> Subquery:
+    """An aggregate over the items of the outer invoice, computed for the listed rows only (a JOIN
+    with GROUP BY would aggregate every item of every invoice, for the count query too)."""
+    items = InvoiceItem.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
+    return Subquery(items.annotate(value=expression).values("value"))
+
+
 class InvoiceViewSet(CoreReadOnlyViewSet):
     queryset = Invoice.objects.select_related("customer").annotate(
         total=Coalesce(
-            Sum(F("items__unit_price") * F("items__quantity")),
+            _invoice_items_aggregate(Sum(F("unit_price") * F("quantity"))),
             Value(0),
             output_field=DecimalField(max_digits=30, decimal_places=7),
         ),
-        items_count=Count("items"),
+        items_count=Coalesce(_invoice_items_aggregate(Count("id")), Value(0)),
     )
     serializer_class = serializers.InvoiceSerializer
     filterset_class = filters.InvoiceFilter

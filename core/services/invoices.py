@@ -13,11 +13,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.models import Customer, Invoice, InvoiceItem
+from core.services.bulk_rows import objects_update, rows_insert
 
 ITEM_FIELDS = {
     "name", "resource", "project", "unit_price", "quantity", "unit", "measured_unit",
     "article_code", "start", "end", "details",
 }
+
+
+# Bulk rows may name relations by id.
+RELATION_IDS = {"resource_id": "resource", "project_id": "project"}
 
 
 class InvoiceNotPending(Exception):
@@ -104,6 +109,23 @@ def invoice_items_bulk_create(*, invoice: Invoice, items: Iterable[InvoiceItem])
 
 
 @transaction.atomic
+def invoice_items_bulk_insert(*, invoice: Invoice, rows: list[dict]) -> list[int]:
+    """Add many items, given as field dicts, to one pending invoice; returns their ids in order.
+
+    The fast form of `invoice_items_bulk_create` for imports of many thousand lines: no model
+    instances are built (see `core.services.bulk_rows`). Raises InvoiceNotPending like the others.
+    """
+    _lock_pending(invoice)
+    if not rows:
+        return []
+    _check_fields({RELATION_IDS.get(name, name): value for name, value in rows[0].items()})
+    for row in rows:
+        if not isinstance(row["unit_price"], Decimal) or not isinstance(row.get("quantity", Decimal(1)), Decimal):
+            raise TypeError("unit_price and quantity must be Decimals")
+    return rows_insert(InvoiceItem, [{**row, "invoice_id": invoice.pk} for row in rows], return_ids=True)
+
+
+@transaction.atomic
 def invoice_item_update(*, item: InvoiceItem, **fields) -> InvoiceItem:
     """Change an item of a pending invoice in place. Raises InvoiceNotPending otherwise."""
     _check_fields(fields)
@@ -142,7 +164,7 @@ def invoice_items_bulk_update(*, items: Iterable[InvoiceItem], fields: list[str]
     now = timezone.now()
     for item in items:
         item.modified = now
-    return InvoiceItem.objects.bulk_update(items, [*fields, "modified"])
+    return objects_update(InvoiceItem, items, [*fields, "modified"])
 
 
 @transaction.atomic

@@ -31,6 +31,15 @@ from arrow_integration.tasks.billing import billing_reconcile_period, billing_sy
 from core.models import Resource
 
 
+# What an embedded item shows: a sync of a big customer embeds tens of thousands of items, so
+# their invoice items' other columns (JSON details included) are not loaded.
+EMBEDDED_ITEM_COLUMNS = (
+    "billing_sync", "uuid", "created", "arrow_line_reference", "original_price", "vendor_name",
+    "subscription_reference", "classification", "description", "quantity", "invoice_item", "invoice_item__uuid",
+    "compensation_item", "compensation_item__uuid",
+)
+
+
 class QueueUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The task queue is unavailable; nothing was scheduled. Try again later."
@@ -75,7 +84,8 @@ class ArrowBillingSyncViewSet(
     viewsets.GenericViewSet,
 ):
     queryset = ArrowBillingSync.objects.select_related("customer_mapping__waldur_customer", "invoice").prefetch_related(
-        Prefetch("items", queryset=ArrowBillingSyncItem.objects.select_related("invoice_item", "compensation_item"))
+        Prefetch("items", queryset=ArrowBillingSyncItem.objects.select_related("invoice_item", "compensation_item")
+                 .only(*EMBEDDED_ITEM_COLUMNS))
     )
     serializer_class = ArrowBillingSyncSerializer
     filterset_class = ArrowBillingSyncFilter

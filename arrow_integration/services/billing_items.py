@@ -1,0 +1,240 @@
+"""Writing one batch of a billing sync's lines: new items, unchanged items, changed items.
+
+`billing_sync_import_batch` is the unit `billing_sync_import_mapping` repeats for every thousand
+lines of a mapping's month, inside the mapping's transaction:
+
+- lines new to the sync become invoice items and sync items in multi-row INSERTs
+  (`billing_sync_add_lines`; a license-month already charged by consumption is linked instead);
+- lines already imported are first compared with a flat snapshot of their stored item and
+  invoice item (one query for the batch, no model instances). Unchanged lines, the whole of a
+  re-import of the same data, end there;
+- only lines whose snapshot differs, or whose item was compensated or sits on an issued invoice,
+  are loaded as objects and refreshed (`_refresh_item`): pending invoice items are updated in
+  place, issued ones get a compensation on the current pending invoice.
+
+The decision for a changed line is the same whichever way it was found; the snapshot only
+avoids building objects for lines that need nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from arrow_client import BillingLine, Period
+from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
+from arrow_integration.services import billing_lines
+from core.models import Invoice
+from core.services.bulk_rows import objects_update, rows_insert
+from core.services.invoices import invoice_current_pending, invoice_items_bulk_insert
+
+SYNC_ITEM_UPDATE_FIELDS = [*billing_lines.SYNC_ITEM_LINE_FIELDS, "original_price", "compensation_item", "modified"]
+# What an invoice item of a line is compared on, in the order of `_SNAPSHOT_COLUMNS` below.
+INVOICE_ITEM_COMPARED = ("name", "resource", "project", "unit_price", "quantity", "article_code", "start", "end",
+                         "details")
+_SNAPSHOT_COLUMNS = (
+    "arrow_line_reference", "charged_by_consumption", "compensation_item_id", "original_price",
+    *billing_lines.SYNC_ITEM_LINE_FIELDS,
+    "invoice_item__invoice_id", "invoice_item__invoice__state",
+    "invoice_item__name", "invoice_item__resource_id", "invoice_item__project_id", "invoice_item__unit_price",
+    "invoice_item__quantity", "invoice_item__article_code", "invoice_item__start", "invoice_item__end",
+    "invoice_item__details",
+)
+ALWAYS_LOOK_UP = billing_lines.LineLookups()
+_LINE_FIELDS_SLICE = slice(4, 4 + len(billing_lines.SYNC_ITEM_LINE_FIELDS))
+_INVOICE_SLICE = slice(_LINE_FIELDS_SLICE.stop + 2, None)
+
+
+@dataclass
+class MappingImport:
+    """Counts of what importing one mapping's month did."""
+
+    created: int = 0
+    updated: int = 0
+    compensated: int = 0
+    linked_to_consumption: int = 0
+    late_charges: int = 0
+    unchanged: int = 0
+    missing: list[str] = field(default_factory=list)
+    currencies: set[str] = field(default_factory=set)
+
+
+def _sync_item_row(sync: ArrowBillingSync, line: BillingLine, invoice_item_id: int, settings, *,
+                   charged_by_consumption: bool) -> dict:
+    return {
+        "billing_sync_id": sync.pk,
+        "arrow_line_reference": line.line_reference,
+        "invoice_item_id": invoice_item_id,
+        "original_price": line.total_for(settings.invoice_price_source),
+        "charged_by_consumption": charged_by_consumption,
+        **billing_lines.sync_item_line_fields(line),
+    }
+
+
+def billing_sync_add_lines(
+    *, sync: ArrowBillingSync, lines: list[BillingLine], settings, today: datetime.date, result: MappingImport,
+    lookups: billing_lines.LineLookups = ALWAYS_LOOK_UP,
+) -> None:
+    """Create the items of lines new to ``sync`` with multi-row INSERTs (a few queries per batch).
+
+    A license-month already charged by consumption tracking is linked, not charged again. Lines
+    of a month whose invoice is no longer pending are charged on the current pending invoice.
+    """
+    mapping = sync.customer_mapping
+    customer = mapping.waldur_customer
+    period = Period.from_date(sync.report_period)
+    licenses = {line.license_reference for line in lines}
+    provisional = billing_lines.license_month_charged_by_consumption(
+        customer=customer, period=period, license_references=licenses
+    ) if lookups.provisional_items else {}
+    resources = billing_lines.resources_by_license(
+        customer=customer, license_references=licenses
+    ) if lookups.linked_resources else {}
+    invoice = sync.invoice if sync.invoice.is_pending else invoice_current_pending(customer=customer, today=today)
+    late = invoice.pk != sync.invoice_id
+    charged: list[BillingLine] = []
+    item_rows: list[dict] = []
+    linked: list[tuple[BillingLine, int]] = []
+    for line in lines:
+        if line.license_reference in provisional:
+            linked.append((line, provisional[line.license_reference].pk))
+            continue
+        fields = billing_lines.invoice_item_fields(
+            line=line, settings=settings, arrow_reference=mapping.arrow_reference,
+            resource=resources.get(line.license_reference), invoice_period=invoice.period,
+        )
+        if late:
+            fields["details"]["charged_after_issue"] = True
+        charged.append(line)
+        item_rows.append(fields)
+    item_ids = invoice_items_bulk_insert(invoice=invoice, rows=item_rows) if item_rows else []
+    rows_insert(ArrowBillingSyncItem, [
+        *(_sync_item_row(sync, line, item_id, settings, charged_by_consumption=False)
+          for line, item_id in zip(charged, item_ids, strict=True)),
+        *(_sync_item_row(sync, line, item_id, settings, charged_by_consumption=True) for line, item_id in linked),
+    ])
+    result.created += len(charged) + len(linked)
+    result.linked_to_consumption += len(linked)
+    if late:
+        result.late_charges += len(charged)
+
+
+def _refresh_item(item: ArrowBillingSyncItem, line: BillingLine, *, settings, sync, resources,
+                  today: datetime.date, result: MappingImport) -> bool:
+    """Bring an imported item in line with a re-read line; True when the sync item must be saved."""
+    dirty = False
+    for name, value in billing_lines.sync_item_line_fields(line).items():
+        if getattr(item, name) != value:
+            setattr(item, name, value)
+            dirty = True
+    if item.charged_by_consumption:
+        result.unchanged += not dirty
+        return dirty
+    amount = line.total_for(settings.invoice_price_source)
+    invoice_item = item.invoice_item
+    if invoice_item.invoice.is_pending and item.compensation_item is None:
+        fields = billing_lines.invoice_item_fields(
+            line=line, settings=settings, arrow_reference=sync.customer_mapping.arrow_reference,
+            resource=resources.get(line.license_reference), invoice_period=invoice_item.invoice.period,
+        )
+        if invoice_item.invoice_id != sync.invoice_id:
+            fields["details"]["charged_after_issue"] = True
+        wrote = billing_lines.invoice_item_refresh(item=invoice_item, fields=fields)
+        result.updated += wrote
+        if item.original_price != amount:
+            item.original_price = amount
+            dirty = True
+    else:
+        difference = amount - billing_lines.sync_item_invoiced_amount(item)
+        wrote = billing_lines.sync_item_compensate(
+            item=item, difference=difference, settings=settings, period=Period.from_date(sync.report_period),
+            customer=sync.customer_mapping.waldur_customer, reason="billing export amount changed", today=today,
+        )
+        result.compensated += wrote
+        dirty = dirty or wrote
+    result.unchanged += not (dirty or wrote)
+    return dirty
+
+
+def _unchanged(snapshot: tuple, line: BillingLine, *, settings, sync, resources, invoice_periods) -> bool:
+    """True when ``line`` needs no write at all, judged from its item's snapshot alone.
+
+    False also when the snapshot cannot tell (compensated item, issued invoice): those lines take
+    the full path. Mirrors `_refresh_item` for a line that changes nothing.
+    """
+    expected = billing_lines.sync_item_line_fields(line)
+    stored_line_fields = zip(billing_lines.SYNC_ITEM_LINE_FIELDS, snapshot[_LINE_FIELDS_SLICE], strict=True)
+    if any(stored != expected[name] for name, stored in stored_line_fields):
+        return False
+    charged_by_consumption, compensation_item_id, original_price = snapshot[1], snapshot[2], snapshot[3]
+    if charged_by_consumption:
+        return True
+    invoice_id, invoice_state = snapshot[_LINE_FIELDS_SLICE.stop], snapshot[_LINE_FIELDS_SLICE.stop + 1]
+    if compensation_item_id is not None or invoice_state != Invoice.State.PENDING:
+        return False
+    if original_price != line.total_for(settings.invoice_price_source):
+        return False
+    resource = resources.get(line.license_reference)
+    fields = billing_lines.invoice_item_fields(
+        line=line, settings=settings, arrow_reference=sync.customer_mapping.arrow_reference,
+        resource=resource, invoice_period=invoice_periods[invoice_id],
+    )
+    if invoice_id != sync.invoice_id:
+        fields["details"]["charged_after_issue"] = True
+    fields["resource"] = resource.pk if resource is not None else None
+    fields["project"] = resource.project_id if resource is not None else None
+    stored = snapshot[_INVOICE_SLICE]
+    return all(stored_value == fields[name] for stored_value, name in zip(stored, INVOICE_ITEM_COMPARED, strict=True))
+
+
+def _changed_lines(sync: ArrowBillingSync, known: list[BillingLine], *, settings, resources) -> list[BillingLine]:
+    """The lines of ``known`` (all already imported) whose items may need a write."""
+    snapshots = {
+        row[0]: row
+        for row in sync.items.filter(arrow_line_reference__in=[line.line_reference for line in known])
+        .order_by().values_list(*_SNAPSHOT_COLUMNS)
+    }
+    invoice_ids = {row[_LINE_FIELDS_SLICE.stop] for row in snapshots.values()}
+    invoice_periods = dict(Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "period"))
+    return [
+        line for line in known
+        if not _unchanged(snapshots[line.line_reference], line, settings=settings, sync=sync, resources=resources,
+                          invoice_periods=invoice_periods)
+    ]
+
+
+def billing_sync_import_batch(sync: ArrowBillingSync, imported: set[str], lines: tuple[BillingLine, ...], *,
+                              settings, today: datetime.date, result: MappingImport,
+                              lookups: billing_lines.LineLookups = ALWAYS_LOOK_UP) -> None:
+    """Write one batch of ``sync``'s lines; ``imported`` holds the line references it already has."""
+    new_lines = [line for line in lines if line.line_reference not in imported]
+    if new_lines:
+        billing_sync_add_lines(sync=sync, lines=new_lines, settings=settings, today=today, result=result,
+                               lookups=lookups)
+    known = [line for line in lines if line.line_reference in imported]
+    if not known:
+        return
+    resources = billing_lines.resources_by_license(
+        customer=sync.customer_mapping.waldur_customer, license_references={line.license_reference for line in known}
+    ) if lookups.linked_resources else {}
+    changed = _changed_lines(sync, known, settings=settings, resources=resources)
+    result.unchanged += len(known) - len(changed)
+    if not changed:
+        return
+    existing = {
+        item.arrow_line_reference: item
+        for item in sync.items.filter(arrow_line_reference__in=[line.line_reference for line in changed])
+        .select_related("invoice_item__invoice", "compensation_item__invoice")
+    }
+    dirty = [
+        existing[line.line_reference]
+        for line in changed
+        if _refresh_item(existing[line.line_reference], line, settings=settings, sync=sync, resources=resources,
+                         today=today, result=result)
+    ]
+    now = timezone.now()
+    for item in dirty:
+        item.modified = now
+    objects_update(ArrowBillingSyncItem, dirty, SYNC_ITEM_UPDATE_FIELDS)

@@ -1,0 +1,126 @@
+"""Holding a whole billing export outside memory.
+
+`BillingLineSpool` keeps parsed export lines grouped by a key (the customer mapping id) in a
+temporary SQLite file, so that an import holds a few pages in memory whatever the export's size.
+Lines are stored as a compact tuple of plain values (amounts as their exact decimal text, dates
+as ordinals), which is several times cheaper to write and read back than pickling the objects
+and gives back equal `BillingLine`s.
+
+Nothing here writes business data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import marshal
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from arrow_client import BillingLine, Period
+
+SPOOL_FETCH_SIZE = 500
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(BillingLine))
+_DECIMALS = tuple(_FIELDS.index(name) for name in
+                  ("quantity", "unit_sell_price", "sell_total", "buy_total", "retail_total"))
+_DATES = tuple(_FIELDS.index(name) for name in ("bill_from", "bill_to", "validation_date"))
+_PERIOD = _FIELDS.index("report_period")
+
+
+def line_encode(line: BillingLine) -> bytes:
+    """A line as bytes of plain values (exact: `line_decode` gives back an equal line)."""
+    values = [line.__dict__[name] for name in _FIELDS]
+    for index in _DECIMALS:
+        if values[index] is not None:
+            values[index] = str(values[index])
+    for index in _DATES:
+        if values[index] is not None:
+            values[index] = values[index].toordinal()
+    period = values[_PERIOD]
+    if period is not None:
+        values[_PERIOD] = (period.year, period.month)
+    return marshal.dumps(tuple(values))
+
+
+def line_decode(data: bytes) -> BillingLine:
+    values = list(marshal.loads(data))  # noqa: S302 - written by this process a moment ago
+    for index in _DECIMALS:
+        if values[index] is not None:
+            values[index] = Decimal(values[index])
+    for index in _DATES:
+        if values[index] is not None:
+            values[index] = _date_from_ordinal(values[index])
+    if values[_PERIOD] is not None:
+        values[_PERIOD] = _period(*values[_PERIOD])
+    # Restored the way unpickling restores a dataclass: its fields, without calling __init__.
+    line = object.__new__(BillingLine)
+    line.__dict__.update(zip(_FIELDS, values, strict=True))
+    return line
+
+
+@functools.lru_cache(maxsize=256)
+def _date_from_ordinal(ordinal: int) -> dt.date:
+    return dt.date.fromordinal(ordinal)
+
+
+@functools.lru_cache(maxsize=64)
+def _period(year: int, month: int) -> Period:
+    return Period(year, month)
+
+
+class BillingLineSpool:
+    """Export lines grouped by a key (the mapping id) in a temporary SQLite file.
+
+    `add` refuses a second line with the same line reference under one key. Use as a context
+    manager; the file is removed on exit.
+    """
+
+    def __init__(self) -> None:
+        self._directory = tempfile.TemporaryDirectory(prefix="arrow-billing-")
+        self._db = sqlite3.connect(Path(self._directory.name) / "lines.sqlite3")
+        # A scratch file: losing it in a crash loses nothing (the export is read again).
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(
+            "CREATE TABLE line (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, reference TEXT NOT NULL,"
+            " payload BLOB NOT NULL, UNIQUE (key, reference))"
+        )
+
+    def __enter__(self) -> BillingLineSpool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+        self._directory.cleanup()
+
+    def add(self, key: int, line: BillingLine) -> bool:
+        """Spool ``line`` under ``key``; False when ``key`` already has its line reference."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO line (key, reference, payload) VALUES (?, ?, ?)",
+            (key, line.line_reference, line_encode(line)),
+        )
+        return cursor.rowcount == 1
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def keys(self) -> list[int]:
+        return [row[0] for row in self._db.execute("SELECT DISTINCT key FROM line ORDER BY key")]
+
+    def count(self, key: int) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM line WHERE key = ?", (key,)).fetchone()[0]
+
+    def lines(self, key: int) -> Iterator[BillingLine]:
+        """The lines of ``key`` in export order, read in small batches."""
+        cursor = self._db.execute("SELECT payload FROM line WHERE key = ? ORDER BY id", (key,))
+        while batch := cursor.fetchmany(SPOOL_FETCH_SIZE):
+            for (payload,) in batch:
+                yield line_decode(payload)

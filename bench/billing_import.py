@@ -1,0 +1,200 @@
+"""Benchmark: importing a 100 000-line billing export, against a naive per-row importer.
+
+Run on its own with ``python -m bench.billing_import [--quick] [--database-url URL]`` (the
+summary of ``python -m bench`` runs it on SQLite and on PostgreSQL). Steps, all in one process
+and one throw-away database:
+
+1. an emulator process with ``scale_lines`` export lines a month, all six Arrow customers mapped;
+2. BASELINE: `naive_import`, a deliberately simple importer written here that reads the same
+   export and saves the same rows one ORM ``save()`` at a time (one transaction per mapping, as
+   the real importer), on the first ``baseline_lines`` lines; its rows are deleted afterwards;
+3. the export read alone (stream, parse, group and spool; no database writes): the floor that
+   both a first import and a re-import pay;
+4. `billing_sync_import_period` of the whole month: lines/s and peak resident memory;
+5. the same import again with unchanged data (must change nothing): its time vs the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections import defaultdict
+
+from bench.harness import (
+    MEGABYTE,
+    Report,
+    bench_database,
+    common_arguments,
+    database_vendor,
+    django_setup,
+    peak_rss_bytes,
+    peak_rss_reset,
+    say,
+    stopwatch,
+)
+
+NAME = "billing_import"
+FULL_LINES = 100_000
+QUICK_LINES = 10_000
+BASELINE_LINES = 5_000
+QUICK_BASELINE_LINES = 1_000
+TARGET_SPEEDUP = 10
+TARGET_POSTGRESQL_LINES_PER_SECOND = 5_000
+TARGET_PEAK_RSS_MB = 300
+TARGET_REIMPORT_SHARE = 0.20
+
+
+def naive_import(*, settings, period, limit: int) -> int:
+    """BASELINE ONLY: import the first ``limit`` lines of ``period`` with one ORM save per row.
+
+    Reads the whole page list into memory, then per line: looks up its existing sync item and
+    its resource, and saves an invoice item and a sync item, each with its own INSERT. Written
+    the way a first version usually is; it exists only to be measured against.
+    """
+    from django.db import transaction
+
+    from arrow_integration.clients import arrow_client_for
+    from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping
+    from arrow_integration.services import billing_lines
+    from core.models import Invoice, InvoiceItem, Resource
+
+    mappings = {
+        mapping.arrow_reference: mapping
+        for mapping in ArrowCustomerMapping.objects.filter(settings=settings, is_active=True)
+        .select_related("waldur_customer")
+    }
+    lines = []
+    with arrow_client_for(settings) as client:
+        for page in client.iter_billing_export(settings.export_type_reference, period, period):
+            lines.extend(page.lines)
+            if len(lines) >= limit:
+                break
+    by_mapping = defaultdict(list)
+    for line in lines[:limit]:
+        by_mapping[line.customer_id].append(line)
+    written = 0
+    for reference, mapping_lines in by_mapping.items():
+        mapping = mappings[reference]
+        customer = mapping.waldur_customer
+        with transaction.atomic():
+            invoice, _ = Invoice.objects.get_or_create(customer=customer, period=period.first_day)
+            sync, _ = ArrowBillingSync.objects.get_or_create(
+                customer_mapping=mapping, report_period=period.first_day, defaults={"invoice": invoice}
+            )
+            for line in mapping_lines:
+                if ArrowBillingSyncItem.objects.filter(billing_sync=sync,
+                                                       arrow_line_reference=line.line_reference).exists():
+                    continue
+                resource = Resource.objects.filter(project__customer=customer,
+                                                   backend_id=line.license_reference).first()
+                item = InvoiceItem(invoice=invoice, **billing_lines.invoice_item_fields(
+                    line=line, settings=settings, arrow_reference=reference, resource=resource,
+                    invoice_period=invoice.period))
+                item.save()
+                ArrowBillingSyncItem(
+                    billing_sync=sync, arrow_line_reference=line.line_reference, invoice_item=item,
+                    original_price=line.total_for(settings.invoice_price_source),
+                    **billing_lines.sync_item_line_fields(line),
+                ).save()
+                written += 1
+            sync.mark_synced()
+    return written
+
+
+def naive_import_undo() -> None:
+    """Remove what the baseline wrote, so that the real import starts from an empty month."""
+    from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
+    from core.models import Invoice, InvoiceItem
+
+    ArrowBillingSyncItem.objects.all().delete()
+    ArrowBillingSync.objects.all().delete()
+    InvoiceItem.objects.all().delete()
+    Invoice.objects.all().delete()
+
+
+def export_read(*, settings, period) -> int:
+    """Stream, parse, group and spool the month's export without writing anything; lines read."""
+    from arrow_integration.services.billing_grouping import MappingIndex, billing_export_group, export_client
+
+    with export_client(settings) as client:
+        grouping = billing_export_group(client=client, settings=settings, period=period,
+                                        index=MappingIndex.for_settings(settings))
+    with grouping.spool:
+        return grouping.lines
+
+
+def run(report: Report, *, lines: int, baseline_lines: int) -> None:
+    from arrow_client import Period
+    from arrow_emulator.testing import EmulatorProcess
+    from arrow_integration.models import ArrowBillingSyncItem
+    from arrow_integration.services.billing_sync import billing_sync_import_period
+    from bench.world import world_create
+    from core.models import InvoiceItem
+
+    vendor = database_vendor()
+    today = dt.date.today()
+    period = Period.from_date(today).previous()
+    say(f"billing import: {lines:,} export lines of {period} on {vendor}")
+    with EmulatorProcess(seed="demo", scale_lines=lines, today=today) as emulator:
+        world = world_create(emulator)
+        settings = world.settings
+
+        with stopwatch() as timing:
+            written = naive_import(settings=settings, period=period, limit=baseline_lines)
+        baseline_rate = written / timing["seconds"]
+        report.add(f"BASELINE naive per-row import ({vendor})", baseline_rate, "lines/s",
+                   note=f"{written:,} lines in {timing['seconds']:.1f} s; per-row ORM saves, measured on a subset")
+        naive_import_undo()
+
+        with stopwatch() as timing:
+            read = export_read(settings=settings, period=period)
+        report.add(f"export read only ({vendor})", read / timing["seconds"], "lines/s",
+                   note=f"{read:,} lines in {timing['seconds']:.1f} s; emulator, HTTP, parsing, spool; no writes")
+
+        peak_rss_reset()
+        with stopwatch() as timing:
+            outcome = billing_sync_import_period(settings=settings, period=period, today=today)
+        first_seconds = timing["seconds"]
+        peak_mb = peak_rss_bytes() / MEGABYTE
+        created = outcome["items_created"]
+        items = ArrowBillingSyncItem.objects.count()
+        if created != lines or items != lines or InvoiceItem.objects.count() != lines or outcome["failures"]:
+            raise RuntimeError(f"import incomplete: {created} created, {items} items, outcome {outcome}")
+        rate = created / first_seconds
+        speedup = rate / baseline_rate
+        report.add(f"import ({vendor})", rate, "lines/s",
+                   target=f"≥ {TARGET_POSTGRESQL_LINES_PER_SECOND:,}" if vendor == "postgresql" else "",
+                   met=rate >= TARGET_POSTGRESQL_LINES_PER_SECOND if vendor == "postgresql" else None,
+                   note=f"{created:,} lines in {first_seconds:.1f} s")
+        report.add(f"import speed-up vs baseline ({vendor})", speedup, "x", target=f"≥ {TARGET_SPEEDUP}",
+                   met=speedup >= TARGET_SPEEDUP)
+        report.add(f"import peak RSS ({vendor})", peak_mb, "MB", target=f"≤ {TARGET_PEAK_RSS_MB}",
+                   met=peak_mb <= TARGET_PEAK_RSS_MB, note="whole benchmark process, Django included")
+
+        with stopwatch() as timing:
+            again = billing_sync_import_period(settings=settings, period=period, today=today)
+        if again["items_created"] or again["items_updated"] or again["items_unchanged"] != lines:
+            raise RuntimeError(f"re-import changed something: {again}")
+        share = timing["seconds"] / first_seconds
+        report.add(f"re-import of the unchanged month ({vendor})", share * 100, "% of first import",
+                   target=f"≤ {TARGET_REIMPORT_SHARE:.0%}", met=share <= TARGET_REIMPORT_SHARE,
+                   note=f"{timing['seconds']:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.billing_import", description=__doc__.splitlines()[0])
+    common_arguments(parser)
+    parser.add_argument("--lines", type=int, help="export lines in the month (default 100 000; quick 10 000)")
+    args = parser.parse_args(argv)
+    lines = args.lines or (QUICK_LINES if args.quick else FULL_LINES)
+    baseline = min(lines, QUICK_BASELINE_LINES if args.quick else BASELINE_LINES)
+    django_setup(args.database_url)
+    report = Report(NAME, args.json_path)
+    with bench_database():
+        run(report, lines=lines, baseline_lines=baseline)
+    report.save()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

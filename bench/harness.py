@@ -1,0 +1,175 @@
+"""Plumbing shared by the benchmarks: Django on a throw-away database, the emulator, timing, memory.
+
+A benchmark runs in its own process (see `bench.__main__`): `django_setup` points Django at the
+database URL it is given, before any model is imported, and `bench_database` creates a fresh test
+database there (a temporary SQLite file, or a `test_…` database on the PostgreSQL server) and drops
+it afterwards, so the demo's `var/` database is never touched. Figures are `Figure` rows, written
+as JSON for the parent process to put into its summary table.
+
+Nothing here is a timed test: benchmarks print what they measure and compare it with a target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SETTINGS_MODULE = "config.settings.test"
+MEGABYTE = 1024 * 1024
+ROOT = Path(__file__).resolve().parent.parent
+# Linux: writing "5" to /proc/self/clear_refs resets the peak resident set size (VmHWM).
+CLEAR_REFS = Path("/proc/self/clear_refs")
+STATUS = Path("/proc/self/status")
+
+
+@dataclass
+class Figure:
+    """One measured figure and, when there is one, the target it is compared with."""
+
+    benchmark: str
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    def line(self) -> str:
+        verdict = "" if self.met is None else (" ok" if self.met else " MISSED")
+        target = f"  (target {self.target}{verdict})" if self.target else ""
+        note = f"  [{self.note}]" if self.note else ""
+        return f"  {self.name}: {format_value(self.value)} {self.unit}{target}{note}"
+
+
+def format_value(value: float) -> str:
+    if value >= 100 or value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if value >= 1 else f"{value:.3f}"
+
+
+class Report:
+    """Collects a benchmark's figures, prints each as it comes, writes them as JSON at the end."""
+
+    def __init__(self, benchmark: str, json_path: str | None = None) -> None:
+        self.benchmark = benchmark
+        self.json_path = json_path
+        self.figures: list[Figure] = []
+
+    def add(self, name: str, value: float, unit: str, *, target: str = "", met: bool | None = None,
+            note: str = "") -> Figure:
+        figure = Figure(self.benchmark, name, value, unit, target, met, note)
+        self.figures.append(figure)
+        print(figure.line(), flush=True)
+        return figure
+
+    def save(self) -> None:
+        if self.json_path:
+            Path(self.json_path).write_text(json.dumps([asdict(figure) for figure in self.figures]))
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def django_setup(database_url: str) -> None:
+    """Configure Django for ``database_url`` (settings read the environment once, at import)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def database_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """A fresh, migrated database for this process (Django's test-database machinery); dropped on exit.
+
+    SQLite gets a file in a temporary directory (never an in-memory database: it would flatter
+    the figures); PostgreSQL gets ``test_<name>`` on the configured server.
+    """
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment(debug=False)
+    directory = None
+    if connection.vendor == "sqlite":
+        directory = tempfile.TemporaryDirectory(prefix="waldur-arrow-bench-")
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(directory.name) / "bench.sqlite3")
+    old_name = connection.settings_dict["NAME"]
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield name
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+        if directory is not None:
+            directory.cleanup()
+
+
+def peak_rss_reset() -> bool:
+    """Start a new peak-memory measurement; False where the kernel does not support it."""
+    try:
+        CLEAR_REFS.write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident memory of this process since the last reset (since start without one)."""
+    try:
+        match = re.search(r"^VmHWM:\s+(\d+) kB", STATUS.read_text(), re.MULTILINE)
+        if match:
+            return int(match.group(1)) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@contextmanager
+def stopwatch() -> Iterator[dict]:
+    """``with stopwatch() as timing: …`` then ``timing["seconds"]``."""
+    timing = {"seconds": 0.0}
+    started = time.perf_counter()
+    try:
+        yield timing
+    finally:
+        timing["seconds"] = time.perf_counter() - started
+
+
+def machine_description() -> str:
+    """CPU model, cores and memory of this machine, for the README and the summary."""
+    model, memory = "unknown CPU", 0
+    try:
+        model = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE).group(1)
+        memory = int(re.search(r"^MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE).group(1))
+    except (OSError, AttributeError):
+        pass
+    return f"{os.cpu_count()} CPU ({model.strip()}), {memory / MEGABYTE:.1f} GB RAM"
+
+
+def common_arguments(parser) -> None:
+    """Options every benchmark module accepts when it is run on its own."""
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", "sqlite:///bench"),
+                        help="database server to create the throw-away test database on")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--json", dest="json_path", help="write the figures to this file as JSON")
