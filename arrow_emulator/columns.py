@@ -36,7 +36,7 @@ class RowContext:
         self.model = model
         self.partner = model.catalogue.partner
         self._validation: dict[object, str] = {}
-        self._subscriptions: dict[str, tuple[str, str]] = {}
+        self._subscriptions: dict[tuple, tuple[str, str]] = {}
 
     def validation_date(self, line: ExportLine) -> str:
         if line.period not in self._validation:
@@ -45,11 +45,13 @@ class RowContext:
         return self._validation[line.period]
 
     def subscription_dates(self, line: ExportLine) -> tuple[str, str]:
-        reference = line.license.reference
-        if reference not in self._subscriptions:
+        # Keyed by what `DataModel.subscription_start` depends on: few keys for thousands of licenses.
+        seed = line.license.seed
+        key = (seed.start_offset, line.license.index % 9)
+        if key not in self._subscriptions:
             start = self.model.subscription_start(line.license)
-            self._subscriptions[reference] = (_date(start), _date(start.replace(year=start.year + 2)))
-        return self._subscriptions[reference]
+            self._subscriptions[key] = (_date(start), _date(start.replace(year=start.year + 2)))
+        return self._subscriptions[key]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -188,6 +188,8 @@ class ArrowBillingSyncItem(UuidModel):
 
     class Meta:
         ordering = ["billing_sync_id", "id"]
+        # The list endpoint's order (PostgreSQL would otherwise sort every item for each page).
+        indexes = [models.Index(fields=["billing_sync", "id"], name="arrow_sync_item_listing")]
         constraints = [
             models.UniqueConstraint(
                 fields=["billing_sync", "arrow_line_reference"], name="arrow_billing_sync_item_unique"

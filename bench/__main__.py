@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.harness import ROOT, format_value, machine_description, say
-from bench.postgres import postgres_url, server_options
+from bench.postgres import configured_url, postgres_url, server_options
 
 BENCHMARKS = ("billing_import", "consumption_sync", "reconcile", "api")
 DATABASES = ("sqlite", "postgresql")
@@ -71,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"PostgreSQL: could not be started ({exc}); SQLite only")
             if url:
                 urls["postgresql"] = url
-                say(f"PostgreSQL: {url.rsplit('@', 1)[-1]} (local throw-away server options: {server_options()})")
-            elif "postgresql" not in urls:
+                origin = "configured" if configured_url() else f"throw-away server, {server_options()}"
+                say(f"PostgreSQL: {url.rsplit('@', 1)[-1]} ({origin})")
+            else:
                 say("PostgreSQL: none configured or installed; SQLite only")
         for name in benchmarks:
             for database, url in urls.items():

@@ -165,6 +165,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['billing_sync_id', 'id'],
+                'indexes': [models.Index(fields=['billing_sync', 'id'], name='arrow_sync_item_listing')],
                 'constraints': [models.UniqueConstraint(fields=('billing_sync', 'arrow_line_reference'), name='arrow_billing_sync_item_unique')],
             },
         ),

@@ -159,6 +159,7 @@ def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: Mappin
             grouping.unmapped_errors += 1
         else:
             grouping.unattributed_errors.append(describe_line_error(error))
+    accepted = []
     for line in page.lines:
         if license_reference is not None and line.license_reference != license_reference:
             continue
@@ -173,8 +174,9 @@ def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: Mappin
             grouping.unmapped_lines[line.customer_id or line.customer_name or "(no customer)"] += 1
             continue
         grouping.lines += 1
-        if not grouping.spool.add(mapping.pk, line):
-            grouping.duplicates[mapping.pk].append(line.line_reference)
+        accepted.append((mapping.pk, line))
+    for key, reference in grouping.spool.add_many(accepted):
+        grouping.duplicates[key].append(reference)
     grouping.spool.commit()
 
 

@@ -17,6 +17,7 @@ import functools
 import marshal
 import sqlite3
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -76,8 +77,8 @@ def _period(year: int, month: int) -> Period:
 class BillingLineSpool:
     """Export lines grouped by a key (the mapping id) in a temporary SQLite file.
 
-    `add` refuses a second line with the same line reference under one key. Use as a context
-    manager; the file is removed on exit.
+    `add_many` refuses a second line with the same line reference under one key. Use as a
+    context manager; the file is removed on exit.
     """
 
     def __init__(self) -> None:
@@ -101,13 +102,30 @@ class BillingLineSpool:
         self._db.close()
         self._directory.cleanup()
 
-    def add(self, key: int, line: BillingLine) -> bool:
-        """Spool ``line`` under ``key``; False when ``key`` already has its line reference."""
-        cursor = self._db.execute(
+    def add_many(self, entries: list[tuple[int, BillingLine]]) -> list[tuple[int, str]]:
+        """Spool (key, line) pairs in order; returns the (key, line reference) pairs refused because
+        that key already has the reference (an earlier page, or earlier in ``entries``).
+
+        One statement for all of them: a statement per line would hand the GIL over to the threads
+        reading Arrow meanwhile, each time.
+        """
+        last_id = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM line").fetchone()[0]
+        cursor = self._db.executemany(
             "INSERT OR IGNORE INTO line (key, reference, payload) VALUES (?, ?, ?)",
-            (key, line.line_reference, line_encode(line)),
+            [(key, line.line_reference, line_encode(line)) for key, line in entries],
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount == len(entries):
+            return []
+        # Rows are inserted in order, so of repeated pairs the first one is the stored one.
+        stored = Counter(self._db.execute("SELECT key, reference FROM line WHERE id > ?", (last_id,)))
+        refused = []
+        for key, line in entries:
+            pair = (key, line.line_reference)
+            if stored[pair]:
+                stored[pair] -= 1
+            else:
+                refused.append(pair)
+        return refused
 
     def commit(self) -> None:
         self._db.commit()

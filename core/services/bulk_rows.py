@@ -18,7 +18,7 @@ form of `bulk_update`). None checks business rules; the services that own a tabl
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -108,19 +108,21 @@ def rows_insert(model: type[models.Model], rows: Sequence[dict[str, Any]], *,
         else:
             key, adapt = None, _adapter(field, connection)
         columns.append((key, _default_provider(field, now), adapt))
-    values = []
-    for row in rows:
-        row_values = []
-        for key, default, adapt in columns:
-            value = default() if key is None else row[key]
-            row_values.append(value if adapt is None else adapt(value, connection))
-        values.append(row_values)
-    return _execute(connection, meta, fields, values, return_ids)
 
+    def values() -> Iterator[list]:
+        for row in rows:
+            yield [
+                (default() if key is None else row[key]) if adapt is None
+                else adapt(default() if key is None else row[key], connection)
+                for key, default, adapt in columns
+            ]
 
-def _execute(connection, meta, fields, values: list[list], return_ids: bool) -> list[int]:
     if connection.vendor == "postgresql":
-        return _copy_postgresql(connection, meta, fields, values, return_ids)
+        return _copy_postgresql(connection, meta, fields, values(), len(rows), return_ids)
+    return _insert(connection, meta, fields, list(values()), return_ids)
+
+
+def _insert(connection, meta, fields, values: list[list], return_ids: bool) -> list[int]:
     quote = connection.ops.quote_name
     batch = max(1, min(connection.ops.bulk_batch_size(fields, values), MAX_ROWS_PER_STATEMENT))
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) VALUES "
@@ -140,9 +142,10 @@ def _execute(connection, meta, fields, values: list[list], return_ids: bool) -> 
     return ids
 
 
-def _copy_postgresql(connection, meta, fields, values: list[list], return_ids: bool) -> list[int]:
+def _copy_postgresql(connection, meta, fields, values: Iterator[list], count: int, return_ids: bool) -> list[int]:
     """PostgreSQL: one COPY for all rows (a multi-row INSERT spends most of its time in the driver
-    parsing placeholders); ids, when wanted, are drawn from the table's sequence beforehand."""
+    parsing placeholders); ids, when wanted, are drawn from the table's sequence beforehand.
+    Rows are converted while COPY streams, so the server stores some while this builds others."""
     quote = connection.ops.quote_name
     table, columns = quote(meta.db_table), [quote(field.column) for field in fields]
     ids: list[int] = []
@@ -150,11 +153,11 @@ def _copy_postgresql(connection, meta, fields, values: list[list], return_ids: b
         if return_ids:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(values)],
+                [meta.db_table, meta.pk.column, count],
             )
             ids = [row[0] for row in cursor.fetchall()]
             columns.insert(0, quote(meta.pk.column))
-            values = [[pk, *row] for pk, row in zip(ids, values, strict=True)]
+            values = ([pk, *row] for pk, row in zip(ids, values, strict=True))
         with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in values:
                 copy.write_row(row)
