@@ -51,3 +51,13 @@ def arrow_emulator(arrow_emulator_process):
     """The session's emulator, reset to its demo seed (faults and counters cleared) for this test."""
     arrow_emulator_process.control.reset(seed="demo")
     yield arrow_emulator_process
+
+
+@pytest.fixture
+def official_client(live_server, staff_user):
+    """The official waldur-api-client, authenticated as staff, against the live test server."""
+    from waldur_api_client import AuthenticatedClient
+
+    token, _ = Token.objects.get_or_create(user=staff_user)
+    with AuthenticatedClient(base_url=live_server.url, token=token.key) as api:
+        yield api

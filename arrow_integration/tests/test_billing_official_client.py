@@ -5,7 +5,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from waldur_api_client.api.admin import (
     admin_arrow_billing_sync_items_count,
     admin_arrow_billing_sync_items_list,
@@ -16,7 +15,6 @@ from waldur_api_client.api.admin import (
     admin_arrow_billing_syncs_retrieve,
     admin_arrow_billing_syncs_trigger_sync,
 )
-from waldur_api_client.client import AuthenticatedClient
 from waldur_api_client.errors import UnexpectedStatus
 from waldur_api_client.models import ArrowBillingSyncStateEnum, ReconcileRequestRequest, TriggerSyncRequestRequest
 
@@ -34,10 +32,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def client(live_server, staff_user):
-    token, _ = Token.objects.get_or_create(user=staff_user)
-    with AuthenticatedClient(base_url=live_server.url, token=token.key) as api:
-        yield api
+def client(official_client):
+    return official_client
 
 
 @pytest.fixture

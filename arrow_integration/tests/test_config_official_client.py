@@ -1,7 +1,6 @@
 """The official client `waldur_api_client` calls every configuration endpoint and parses the answers."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from waldur_api_client.api.admin import (
     admin_arrow_customer_mappings_available_customers_count,
     admin_arrow_customer_mappings_available_customers_retrieve,
@@ -35,7 +34,6 @@ from waldur_api_client.api.admin import (
     admin_arrow_vendor_offering_mappings_vendor_choices_count,
     admin_arrow_vendor_offering_mappings_vendor_choices_list,
 )
-from waldur_api_client.client import AuthenticatedClient
 from waldur_api_client.errors import UnexpectedStatus
 from waldur_api_client.models import (
     ArrowCredentialsRequest,
@@ -64,10 +62,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def client(live_server, staff_user):
-    token, _ = Token.objects.get_or_create(user=staff_user)
-    with AuthenticatedClient(base_url=live_server.url, token=token.key) as api:
-        yield api
+def client(official_client):
+    return official_client
 
 
 @pytest.fixture

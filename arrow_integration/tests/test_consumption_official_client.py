@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from waldur_api_client.api.admin import (
     admin_arrow_billing_syncs_cleanup_consumption,
     admin_arrow_billing_syncs_consumption_statistics_count,
@@ -25,7 +24,6 @@ from waldur_api_client.api.admin import (
     admin_arrow_consumption_records_list,
     admin_arrow_consumption_records_retrieve,
 )
-from waldur_api_client.client import AuthenticatedClient
 from waldur_api_client.errors import UnexpectedStatus
 from waldur_api_client.models import (
     CleanupConsumptionRequestRequest,
@@ -53,10 +51,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def client(live_server, staff_user):
-    token, _ = Token.objects.get_or_create(user=staff_user)
-    with AuthenticatedClient(base_url=live_server.url, token=token.key) as api:
-        yield api
+def client(official_client):
+    return official_client
 
 
 def test_consumption_cycle_through_the_official_client(client, arrow_emulator, arrow_settings, nordic_resources):

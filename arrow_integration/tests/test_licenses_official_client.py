@@ -8,7 +8,6 @@ from waldur_api_client.api.admin import (
     admin_arrow_customer_mappings_import_license,
     admin_arrow_customer_mappings_link_resource,
 )
-from waldur_api_client.client import AuthenticatedClient
 from waldur_api_client.errors import UnexpectedStatus
 from waldur_api_client.models.import_license_request_request import ImportLicenseRequestRequest
 from waldur_api_client.models.link_resource_request_request import LinkResourceRequestRequest
@@ -22,7 +21,6 @@ from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
     aws_offering,
     demo_data,
     nordic_mapping,
-    staff_token,
     vendor_mappings,
 )
 from core.models import Resource
@@ -31,9 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def client(live_server, staff_user):
-    with AuthenticatedClient(base_url=live_server.url, token=staff_token(staff_user)) as api:
-        yield api
+def client(official_client):
+    return official_client
 
 
 def test_license_actions_parse(client, nordic_mapping, demo_data, vendor_mappings):
