@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale-licenses", type=int, default=0,
                         help="at least this many licenses (default: seed data only)")
     parser.add_argument("--export-page-size", type=int, default=EXPORT_PAGE_SIZE, help=argparse.SUPPRESS)
+    parser.add_argument("--export-cache-mb", type=int, default=0, metavar="N",
+                        help="keep up to N MiB of rendered export pages and serve repeated reads from "
+                             "them (default: 0, off)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: %(default)s)")
     return parser
 
@@ -58,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed, api_key=args.api_key, base_path=base_path, today=args.today,
             validation_delay_days=args.validation_delay_days, scale_lines=args.scale_lines,
             scale_licenses=args.scale_licenses, export_page_size=args.export_page_size,
+            export_cache_mb=args.export_cache_mb,
         )
     except ValueError as exc:
         print(f"arrow-emulator: {exc}", file=sys.stderr)

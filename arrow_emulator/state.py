@@ -4,6 +4,9 @@ The seeded data itself is derived on demand by `arrow_emulator.generator.DataMod
 keeps only what the control API changed on top of it (line prices, added and removed lines,
 consumption totals) and answers the questions routes ask (a period's lines, an export query, a
 license-month's consumption). Requests are served on one event loop, so no locking is needed here.
+
+Every change of the data an export depends on starts a new data ``generation`` and empties the
+optional cache of rendered export pages (``export_cache_mb``), whose keys include the generation.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from arrow_client.periods import Period
 from arrow_emulator.exports import ArithmeticSegment, ExportFilter, ExportQuery, ListSegment, customer_residues
 from arrow_emulator.faults import FaultBook, RequestCounters
 from arrow_emulator.generator import ConsumptionItem, DataModel, ExportLine, LicenseRecord
+from arrow_emulator.page_cache import PageCache
 from arrow_emulator.seeds import DEMO_SEED, catalogue_for
 
 DEFAULT_API_KEY = "arrow-demo-key"
@@ -23,6 +27,7 @@ DEFAULT_BASE_PATH = "/index.php/api/"
 DEFAULT_VALIDATION_DELAY_DAYS = 5
 EXPORT_PAGE_SIZE = 1000
 ADDED_SEQUENCE_PREFIX = "ADD"
+MEBIBYTE = 1024 * 1024
 
 
 class NotFoundError(LookupError):
@@ -43,11 +48,12 @@ class EmulatorConfig:
     scale_lines: int = 0  # at least this many export lines in every period of the window
     scale_licenses: int = 0  # at least this many licenses in the listing
     export_page_size: int = EXPORT_PAGE_SIZE
+    export_cache_mb: int = 0  # > 0: keep rendered export pages, up to this many MiB (0: off)
 
     def __post_init__(self) -> None:
         if not self.base_path.startswith("/") or not self.base_path.endswith("/"):
             raise ValueError("base_path must start and end with '/'")
-        for name in ("validation_delay_days", "scale_lines", "scale_licenses"):
+        for name in ("validation_delay_days", "scale_lines", "scale_licenses", "export_cache_mb"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
         if self.export_page_size < 1:
@@ -61,6 +67,8 @@ class EmulatorState:
         self.faults = FaultBook()
         self.counters = RequestCounters()
         self._model: DataModel | None = None
+        self.generation = 0
+        self.export_pages = PageCache(self.config.export_cache_mb * MEBIBYTE)
         self._clear_changes()
 
     # Lifecycle
@@ -68,18 +76,26 @@ class EmulatorState:
     def reset(self, **changes: object) -> None:
         """Back to seeded data and the startup configuration with ``changes`` applied.
 
-        Clears every control-API change, the faults and the counters.
+        Clears every control-API change, the faults, the counters and the export page cache.
         """
         self.config = replace(self.initial_config, **changes)
         self._model = None
         self._clear_changes()
         self.faults.clear()
         self.counters.reset()
+        self.generation += 1
+        self.export_pages = PageCache(self.config.export_cache_mb * MEBIBYTE)
 
     def set_today(self, today: dt.date) -> None:
         """Move "today": the current month, partial usage and validated periods follow it."""
         self.config = replace(self.config, today=today)
         self._model = None
+        self._export_data_changed()
+
+    def _export_data_changed(self) -> None:
+        # A new generation makes every cached page unusable; clearing frees their memory now.
+        self.generation += 1
+        self.export_pages.clear()
 
     def _clear_changes(self) -> None:
         self.price_overrides: dict[str, tuple[Decimal, Decimal]] = {}
@@ -109,6 +125,11 @@ class EmulatorState:
     def with_price(self, line: ExportLine) -> ExportLine:
         override = self.price_overrides.get(line.sequence)
         return line if override is None else replace(line, sell=override[0], buy=override[1])
+
+    def export_page_key(self, export_type: str, flt: ExportFilter, page: int) -> tuple[object, ...]:
+        """What one export page depends on: the request, the data generation and the effective
+        "today" (with the real clock, the data changes at midnight without any control call)."""
+        return (self.generation, self.today, export_type, flt, page, self.config.export_page_size)
 
     def export_query(self, flt: ExportFilter) -> ExportQuery:
         model = self.model
@@ -165,6 +186,7 @@ class EmulatorState:
         if line is None:
             raise NotFoundError(f"no export line with Sequence {sequence!r}")
         self.price_overrides[sequence] = (sell, buy)
+        self._export_data_changed()
         return self.with_price(line)
 
     def add_line(self, *, period: Period, license_ref: str, sell: Decimal, buy: Decimal,
@@ -180,6 +202,7 @@ class EmulatorState:
             raise ConflictError(f"an export line with Sequence {sequence!r} already exists")
         line = ExportLine(sequence, period, record, quantity, sell, buy, "added")
         self.added.setdefault(period, []).append(line)
+        self._export_data_changed()
         return line
 
     def remove_line(self, sequence: str) -> None:
@@ -187,6 +210,7 @@ class EmulatorState:
             kept = [line for line in lines if line.sequence != sequence]
             if len(kept) != len(lines):
                 self.added[period] = kept
+                self._export_data_changed()
                 return
         line = self.find_line(sequence)
         if line is None:
@@ -194,9 +218,13 @@ class EmulatorState:
         if line.kind != "demo":
             raise ConflictError("lines generated by the scale knob cannot be removed")
         self.removed.add(sequence)
+        self._export_data_changed()
 
     def find_license(self, reference: str) -> LicenseRecord | None:
         return self.model.find_license(reference)
+
+    # Consumption overrides change consumption answers only; export lines keep their own amounts
+    # (the control API may change either side independently), so cached export pages stay valid.
 
     def set_consumption(self, license_ref: str, period: Period, sell: Decimal, buy: Decimal) -> None:
         if self.find_license(license_ref) is None:

@@ -129,15 +129,19 @@ class EmulatorProcess:
     """A real emulator subprocess on a loopback port; a context manager.
 
     ``options`` are the CLI options without dashes (``today``, ``validation_delay_days``,
-    ``scale_lines``, ``scale_licenses``, ``base_path``, ``export_page_size``).
+    ``scale_lines``, ``scale_licenses``, ``base_path``, ``export_page_size``). ``export_cache_mb``
+    > 0 keeps that many MiB of rendered export pages (see ``--export-cache-mb``); a control reset
+    keeps the setting.
     """
 
     def __init__(self, seed: str = "demo", port: int | None = None, *, host: str = "127.0.0.1",
-                 api_key: str = DEFAULT_API_KEY, startup_timeout: float = STARTUP_TIMEOUT, **options: Any) -> None:
+                 api_key: str = DEFAULT_API_KEY, startup_timeout: float = STARTUP_TIMEOUT,
+                 export_cache_mb: int = 0, **options: Any) -> None:
         self.seed = seed
         self.host = host
         self.port = port or 0
         self.api_key = api_key
+        self.export_cache_mb = export_cache_mb
         self.options = options
         self.startup_timeout = startup_timeout
         self.base_url = ""
@@ -162,6 +166,8 @@ class EmulatorProcess:
     def command(self) -> list[str]:
         args = [sys.executable, "-m", "arrow_emulator", "--host", self.host, "--port", str(self.port),
                 "--seed", self.seed, "--api-key", self.api_key]
+        if self.export_cache_mb:
+            args += ["--export-cache-mb", str(self.export_cache_mb)]
         for name, value in self.options.items():
             if value is not None:
                 args += [f"--{name.replace('_', '-')}", str(value)]

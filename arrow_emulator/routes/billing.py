@@ -4,6 +4,10 @@ Billing answers use the ``code``/``message`` envelope. The export returns ``data
 even with no rows) and ``data.values`` (rows of strings, ``null`` for an empty ``Segment``), one page
 of `EXPORT_PAGE_SIZE` rows per call, with ``{perPage, currentPage, total, totalPages}`` pagination.
 Filters: ``reportPeriod {from, to}`` (required), ``classifications`` and ``customerXspRefs``.
+
+With ``export_cache_mb`` set, the encoded body of a rendered page is kept and served again as is
+(`arrow_emulator.page_cache`). Counting, faults and auth happen before the handler runs
+(`arrow_route`), so a cached page goes through them exactly like a rendered one.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import math
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from arrow_client.periods import Period
 from arrow_emulator.columns import EXPORT_COLUMNS, EXPORT_TYPES, export_headers, render_export_rows
@@ -40,6 +44,17 @@ async def export_sync(request: Request, state: EmulatorState) -> Response:
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise ArrowHttpError(400, "page must be a positive integer")
 
+    # No await from here on: the data cannot change between taking the key and rendering the page.
+    key = state.export_page_key(export_type, flt, page)
+    cached = state.export_pages.get(key)
+    if cached is not None:
+        return _cached_page(cached)
+    response = _export_page(state, export_type, flt, page)
+    state.export_pages.put(key, response.body)
+    return response
+
+
+def _export_page(state: EmulatorState, export_type: str, flt: ExportFilter, page: int) -> Response:
     per_page = state.config.export_page_size
     query = state.export_query(flt)
     lines = [state.with_price(line) for line in query.page(page, per_page)]
@@ -47,6 +62,11 @@ async def export_sync(request: Request, state: EmulatorState) -> Response:
     pagination = {"perPage": per_page, "currentPage": page, "total": query.total,
                   "totalPages": math.ceil(query.total / per_page)}
     return billing_ok(data, pagination)
+
+
+def _cached_page(body: bytes) -> Response:
+    # The status, content type and length a `billing_ok` answer of this body has.
+    return Response(body, media_type=JSONResponse.media_type)
 
 
 async def _json_body(request: Request) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 JSON in, JSON out; errors are ``{"detail": "..."}`` with 400 (bad input), 404 (unknown line or
 license) or 409 (not possible for this line). Calls:
 
-- ``GET  /_emulator/health``: liveness, the seed, "today" and memory figures;
+- ``GET  /_emulator/health``: liveness, the seed, "today", memory figures and the export page cache
+  (``export_cache_mb`` from the command line; ``export_cache``: pages and bytes held, hits, misses);
 - ``POST /_emulator/reset`` ``{"seed", "today", "validation_delay_days", "scale_lines",
   "scale_licenses", "export_page_size"}`` (all optional): seeded data again, faults and counters cleared;
 - ``POST /_emulator/today`` ``{"date": "YYYY-MM-DD"}``;
@@ -109,6 +110,7 @@ async def health(request: Request) -> Response:
         "status": "ok", "seed": config.seed, "today": state.today.isoformat(), "base_path": config.base_path,
         "validation_delay_days": config.validation_delay_days, "scale_lines": config.scale_lines,
         "scale_licenses": config.scale_licenses, "export_page_size": config.export_page_size,
+        "export_cache_mb": config.export_cache_mb, "export_cache": state.export_pages.stats(),
         "endpoints": list(ENDPOINTS), **_memory(),
     })
 
