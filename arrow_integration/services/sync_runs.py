@@ -4,46 +4,96 @@ A run is started before any Arrow call, reports progress while it works and is f
 outcome (a JSON-able dict of counts and reported problems) and, when it failed, an error message.
 The writes here are single-row updates in autocommit mode, so progress is visible to other
 connections while the run is still working. Nothing here touches invoices.
+
+A worker killed mid-run (SIGKILL, lost machine) leaves its row "running". Where that is provable,
+the next run of the same scope closes such rows as failed when it starts (`sync_runs_close_interrupted`).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from arrow_client.periods import Period
-from arrow_integration.choices import SyncRunState
+from arrow_integration.choices import SyncRunKind, SyncRunState
 from arrow_integration.models import ArrowSyncRun
+
+# Kinds whose every run is started, and runs to its end, inside `sync_period_lock` of its settings
+# and period, and never inside another run of the same kind: a run of these kinds that holds the
+# lock proves that no other run of its (settings, kind, period) is alive. Consumption runs are
+# recorded before they wait for the lock, so a live one may be "running" without holding it.
+SCOPE_LOCKED_KINDS = frozenset({SyncRunKind.BILLING, SyncRunKind.RECONCILIATION})
+PROGRESS_INTERVAL_SECONDS = 0.5
+INTERRUPTED_MESSAGE = "interrupted: the run stopped without finishing (found by run {uuid} at {time})"
 
 
 def sync_run_start(*, settings, kind: str, period: Period | None = None, total: int | None = None) -> ArrowSyncRun:
-    """Record that a run of ``kind`` started for ``settings`` (and ``period``)."""
-    return ArrowSyncRun.objects.create(
+    """Record that a run of ``kind`` started for ``settings`` (and ``period``).
+
+    Callers of `SCOPE_LOCKED_KINDS` must already hold the (settings, period) lock.
+    """
+    run = ArrowSyncRun.objects.create(
         settings=settings,
         kind=kind,
         period=period.first_day if period else None,
         state=SyncRunState.RUNNING,
         progress_total=total,
     )
+    sync_runs_close_interrupted(run)
+    return run
+
+
+def _scope_lock_excludes_other_runs() -> bool:
+    # `sync_period_lock` is an advisory lock on PostgreSQL only; on SQLite runs of one scope may
+    # interleave, so a "running" row there may belong to a live run.
+    return connection.vendor == "postgresql"
+
+
+def sync_runs_close_interrupted(run: ArrowSyncRun) -> int:
+    """Mark older "running" runs of ``run``'s scope failed as interrupted; returns how many.
+
+    Only for `SCOPE_LOCKED_KINDS` on a database where the lock excludes other runs: there the
+    holder of the lock is the only live run of its scope, so any other running row was left by
+    a killed worker. Other kinds and databases are left as they are.
+    """
+    if run.kind not in SCOPE_LOCKED_KINDS or not _scope_lock_excludes_other_runs():
+        return 0
+    now = timezone.now()
+    message = INTERRUPTED_MESSAGE.format(uuid=run.uuid, time=now.isoformat(timespec="seconds"))
+    return (
+        ArrowSyncRun.objects.filter(settings_id=run.settings_id, kind=run.kind, period=run.period,
+                                    state=SyncRunState.RUNNING)
+        .exclude(pk=run.pk)
+        .update(state=SyncRunState.FAILED, finished_at=now, error_message=message, modified=now)
+    )
 
 
 def sync_run_progress(run: ArrowSyncRun, *, done: int, total: int | None = None) -> None:
-    """Store how many units of work are done (and, when known, how many there are)."""
+    """Note how many units of work are done (and, when known, how many there are).
+
+    Stored at most every `PROGRESS_INTERVAL_SECONDS`: a committed row update per export page
+    would cost a large export more than its pages. `sync_run_finish` stores the last values.
+    """
     run.progress_done = done
-    fields = ["progress_done", "modified"]
     if total is not None:
         run.progress_total = total
-        fields.append("progress_total")
-    run.save(update_fields=fields)
+    now = time.monotonic()
+    if now - getattr(run, "_progress_stored_at", -PROGRESS_INTERVAL_SECONDS) < PROGRESS_INTERVAL_SECONDS:
+        return
+    run._progress_stored_at = now
+    run.save(update_fields=["progress_done", "progress_total", "modified"])
 
 
 def sync_run_finish(run: ArrowSyncRun, *, outcome: dict[str, Any], error_message: str = "") -> ArrowSyncRun:
-    """Close the run: succeeded without ``error_message``, failed with one. Stores ``outcome``."""
+    """Close the run: succeeded without ``error_message``, failed with one. Stores ``outcome``
+    and the last progress."""
     run.outcome = outcome
     run.error_message = error_message
     run.state = SyncRunState.FAILED if error_message else SyncRunState.SUCCEEDED
     run.finished_at = timezone.now()
-    run.save(update_fields=["outcome", "error_message", "state", "finished_at", "modified"])
+    run.save(update_fields=["outcome", "error_message", "state", "finished_at", "progress_done", "progress_total",
+                            "modified"])
     return run
-
