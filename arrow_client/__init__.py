@@ -18,6 +18,7 @@ from arrow_client.parsing import ColumnCompatibility, export_columns_compatibili
 from arrow_client.periods import Period
 from arrow_client.types import (
     BillingExportPage,
+    BillingExportTable,
     BillingLine,
     BillingLineError,
     ConsumptionLine,
@@ -40,6 +41,7 @@ __all__ = [
     "ArrowRequestError",
     "ArrowUnavailable",
     "BillingExportPage",
+    "BillingExportTable",
     "BillingLine",
     "BillingLineError",
     "ColumnCompatibility",

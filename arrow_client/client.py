@@ -23,6 +23,7 @@ from arrow_client.periods import Period
 from arrow_client.transport import Transport
 from arrow_client.types import (
     BillingExportPage,
+    BillingExportTable,
     ConsumptionLine,
     Customer,
     ExportType,
@@ -33,6 +34,7 @@ from arrow_client.types import (
 )
 
 T = TypeVar("T")
+P = TypeVar("P", BillingExportPage, BillingExportTable)
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 3
@@ -172,6 +174,39 @@ class ArrowClient:
         """The billing export templates available to the partner."""
         return self._get("billing/erp/exports/types", payloads.parse_export_types)
 
+    def billing_export_table(
+        self,
+        export_type_reference: str,
+        period_from: Period,
+        period_to: Period,
+        *,
+        page: int = 1,
+        classifications: Iterable[str] | None = None,
+        customer_refs: Iterable[str] | None = None,
+    ) -> BillingExportTable:
+        """One page (1-based) of a billing export, rows not parsed; headers are present even with no rows."""
+        path = EXPORT_PATH
+        filters: dict[str, Any] = {"reportPeriod": {"from": str(period_from), "to": str(period_to)}}
+        if classifications:
+            filters["classifications"] = list(classifications)
+        if customer_refs is not None:
+            filters["customerXspRefs"] = list(customer_refs)
+        body = self._transport.request(
+            "POST", path, body={"exportTypeReference": export_type_reference, "filters": filters, "page": page}
+        )
+
+        def parse() -> BillingExportTable:
+            data, pagination = payloads.unwrap(body)
+            headers, values = payloads.table(data, "values")
+            info = payloads.parse_page_info(pagination, item_count=len(values))
+            return BillingExportTable(
+                headers=tuple(headers), values=values, page=info.current_page, total_pages=info.total_pages,
+                total=info.total if info.total is not None else len(values), per_page=info.per_page,
+                default_period=period_from if period_from == period_to else None,
+            )
+
+        return self._parse(path, "POST", parse)
+
     def billing_export_page(
         self,
         export_type_reference: str,
@@ -182,25 +217,10 @@ class ArrowClient:
         classifications: Iterable[str] | None = None,
         customer_refs: Iterable[str] | None = None,
     ) -> BillingExportPage:
-        """One page (1-based) of a billing export; headers are present even with no rows."""
-        path = EXPORT_PATH
-        filters: dict[str, Any] = {"reportPeriod": {"from": str(period_from), "to": str(period_to)}}
-        if classifications:
-            filters["classifications"] = list(classifications)
-        if customer_refs is not None:
-            filters["customerXspRefs"] = list(customer_refs)
-        body = self._transport.request(
-            "POST", path, body={"exportTypeReference": export_type_reference, "filters": filters, "page": page}
-        )
-        default_period = period_from if period_from == period_to else None
-
-        def parse() -> BillingExportPage:
-            data, pagination = payloads.unwrap(body)
-            headers, values = payloads.table(data, "values")
-            info = payloads.parse_page_info(pagination, item_count=len(values))
-            return parsing.billing_export_page(headers, values, info, default_period=default_period)
-
-        return self._parse(path, "POST", parse)
+        """One page (1-based) of a billing export, parsed; headers are present even with no rows."""
+        table = self.billing_export_table(export_type_reference, period_from, period_to, page=page,
+                                          classifications=classifications, customer_refs=customer_refs)
+        return self._parse(EXPORT_PATH, "POST", lambda: parsing.billing_table_parse(table))
 
     def iter_billing_export(
         self,
@@ -212,7 +232,7 @@ class ArrowClient:
         customer_refs: Iterable[str] | None = None,
         read_ahead: int = 0,
     ) -> Iterator[BillingExportPage]:
-        """Stream a billing export one page at a time (the first page always, even when empty).
+        """Stream a billing export one parsed page at a time (the first page always, even when empty).
 
         Holds one page in memory, plus up to ``read_ahead`` following pages that are requested
         and parsed in helper threads while the caller works on the current one (large exports).
@@ -227,6 +247,31 @@ class ArrowClient:
                 classifications=classifications, customer_refs=customer_refs,
             )
 
+        return self._iter_export(fetch, read_ahead)
+
+    def iter_billing_export_tables(
+        self,
+        export_type_reference: str,
+        period_from: Period,
+        period_to: Period,
+        *,
+        classifications: Iterable[str] | None = None,
+        customer_refs: Iterable[str] | None = None,
+        read_ahead: int = 0,
+    ) -> Iterator[BillingExportTable]:
+        """As `iter_billing_export`, but pages come unparsed (`BillingExportTable`)."""
+        classifications = list(classifications) if classifications else None
+        customer_refs = list(customer_refs) if customer_refs is not None else None
+
+        def fetch(number: int) -> BillingExportTable:
+            return self.billing_export_table(
+                export_type_reference, period_from, period_to, page=number,
+                classifications=classifications, customer_refs=customer_refs,
+            )
+
+        return self._iter_export(fetch, read_ahead)
+
+    def _iter_export(self, fetch: Callable[[int], P], read_ahead: int) -> Iterator[P]:
         if read_ahead > 0:
             yield from self._read_ahead(fetch, read_ahead)
             return
@@ -238,7 +283,7 @@ class ArrowClient:
                 return
             page_number = self._next_page(page_number, EXPORT_PATH)
 
-    def _read_ahead(self, fetch: Callable[[int], BillingExportPage], depth: int) -> Iterator[BillingExportPage]:
+    def _read_ahead(self, fetch: Callable[[int], P], depth: int) -> Iterator[P]:
         """Pages in order while up to ``depth`` following pages are requested and parsed in threads.
 
         Same pages, order, errors and page bound as the sequential loop; a failing page raises
@@ -315,7 +360,9 @@ class ArrowClient:
                                    path=path) from None
 
 
-def _is_last_export_page(page: BillingExportPage) -> bool:
+def _is_last_export_page(page: BillingExportPage | BillingExportTable) -> bool:
+    if isinstance(page, BillingExportTable):
+        return page.is_last or not page.values
     return page.page >= page.total_pages or not page.rows and not page.errors
 
 

@@ -49,6 +49,14 @@ def parse_decimal(value: object) -> Decimal:
         raise InvalidAmount(f"not a decimal number: {_shorten(text)!r}") from None
 
 
+def parse_decimal_text(text: str) -> Decimal:
+    """`parse_decimal` of a string already stripped and not empty (what export cells usually
+    are), without the type checks; raises `InvalidAmount` likewise."""
+    if len(text) <= MAX_DECIMAL_TEXT_LENGTH and _DECIMAL_PATTERN.fullmatch(text):
+        return Decimal(text)
+    return parse_decimal(text)
+
+
 def format_decimal(value: Decimal, places: int = 5) -> str:
     """Render ``value`` with exactly ``places`` decimals, as Arrow writes amounts."""
     quantum = Decimal(1).scaleb(-places)

@@ -10,13 +10,21 @@ row, `TabularParseError` for consumption), never replaced by zero.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from arrow_client.money import InvalidAmount, parse_decimal
+from arrow_client.money import InvalidAmount, parse_decimal, parse_decimal_text
 from arrow_client.periods import Period
-from arrow_client.types import BillingExportPage, BillingLine, BillingLineError, ConsumptionLine, PageInfo
+from arrow_client.types import (
+    BillingExportPage,
+    BillingExportTable,
+    BillingLine,
+    BillingLineError,
+    ConsumptionLine,
+    PageInfo,
+)
 
 # Billing export: logical field -> accepted titles, preferred first.
 BILLING_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -156,18 +164,22 @@ def parse_billing_rows(
     *,
     first_row_number: int = 1,
     default_period: Period | None = None,
-) -> tuple[tuple[dict[str, Any], ...], tuple[BillingLine, ...], tuple[BillingLineError, ...]]:
-    """Parse export rows into raw dicts, lines and errors.
+    positions: Iterable[int] | None = None,
+) -> tuple[Sequence[dict[str, Any]], tuple[BillingLine, ...], tuple[BillingLineError, ...]]:
+    """Parse export rows into raw dicts (`RowDicts`), lines and errors.
 
     ``default_period`` is used for rows without a ``Report Period`` (only safe when the export was
     requested for a single period). A row with any unparseable value yields errors and no line.
+    ``positions`` limits parsing to those rows of ``values`` (0-based; row numbers stay those of
+    the whole page).
     """
     columns = resolve_columns(headers, BILLING_COLUMNS)
     fast = _FastRowParser(headers, columns, default_period)
-    rows: list[dict[str, Any]] = []
+    well_formed: list[Sequence[Any]] = []
     lines: list[BillingLine] = []
     errors: list[BillingLineError] = []
-    for offset, values_of_row in enumerate(values):
+    for offset in range(len(values)) if positions is None else positions:
+        values_of_row = values[offset]
         row_number = first_row_number + offset
         if not isinstance(values_of_row, list | tuple) or len(values_of_row) != len(headers):
             size = len(values_of_row) if isinstance(values_of_row, list | tuple) else type(values_of_row).__name__
@@ -175,17 +187,33 @@ def parse_billing_rows(
                 BillingLineError(row_number, None, None, None, f"row has {size} values for {len(headers)} headers")
             )
             continue
-        row = dict(zip(headers, values_of_row, strict=True))
-        rows.append(row)
+        well_formed.append(values_of_row)
         line = fast.parse(values_of_row, row_number)
         if line is not None:
             lines.append(line)
             continue
+        row = dict(zip(headers, values_of_row, strict=True))
         line, row_errors = _parse_billing_row(row, columns, row_number, default_period)
         if line is not None:
             lines.append(line)
         errors.extend(row_errors)
-    return tuple(rows), tuple(lines), tuple(errors)
+    return RowDicts(headers, well_formed), tuple(lines), tuple(errors)
+
+
+class RowDicts(Sequence):
+    """Rows as dicts of column title → value, built when read (most callers never read them)."""
+
+    def __init__(self, headers: Sequence[str], rows: list[Sequence[Any]]) -> None:
+        self._headers = tuple(headers)
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [dict(zip(self._headers, row, strict=True)) for row in self._rows[index]]
+        return dict(zip(self._headers, self._rows[index], strict=True))
 
 
 def billing_export_page(
@@ -196,21 +224,66 @@ def billing_export_page(
     default_period: Period | None = None,
 ) -> BillingExportPage:
     """Assemble a `BillingExportPage`, numbering rows across pages."""
-    per_page = page_info.per_page or len(values)
-    first_row_number = (page_info.current_page - 1) * per_page + 1
+    table = BillingExportTable(
+        headers=tuple(headers), values=list(values), page=page_info.current_page, total_pages=page_info.total_pages,
+        total=page_info.total if page_info.total is not None else len(values), per_page=page_info.per_page,
+        default_period=default_period,
+    )
+    return billing_table_parse(table)
+
+
+def billing_table_parse(table: BillingExportTable, positions: Iterable[int] | None = None) -> BillingExportPage:
+    """Parse the rows of an export table (only those at ``positions``, 0-based, when given)."""
     rows, lines, errors = parse_billing_rows(
-        headers, values, first_row_number=first_row_number, default_period=default_period
+        table.headers, table.values, first_row_number=table.first_row_number, default_period=table.default_period,
+        positions=positions,
     )
     return BillingExportPage(
-        headers=tuple(headers),
+        headers=table.headers,
         rows=rows,
         lines=lines,
         errors=errors,
-        page=page_info.current_page,
-        total_pages=page_info.total_pages,
-        total=page_info.total if page_info.total is not None else len(values),
-        per_page=page_info.per_page,
+        page=table.page,
+        total_pages=table.total_pages,
+        total=table.total,
+        per_page=table.per_page,
     )
+
+
+class BillingRowKeys:
+    """Reads what identifies a raw export row, without parsing the row.
+
+    `read` gives the cells that parsing reads (the row's content as far as a `BillingLine` can
+    tell) and, from them, the same texts as parsing would (stripped, ``None`` when empty): the
+    line reference (``Sequence``, else ``Order Id``), the customer's id and name and the license
+    reference. ``None`` for a row that is not a list of one value per column.
+    """
+
+    _NAMES = ("sequence", "order_id", "customer_id", "customer_name", "license_reference")
+
+    def __init__(self, headers: Sequence[str]) -> None:
+        position = {title: index for index, title in enumerate(headers)}  # as `_FastRowParser`
+        columns = resolve_columns(headers, BILLING_COLUMNS)
+        self.width = len(headers)
+        read = sorted({position[title] for title in columns.values()})
+        self._cells = _tuple_getter(read)
+        offset = {index: number for number, index in enumerate(read)}
+        self._offsets = tuple(offset[position[columns[name]]] if name in columns else None for name in self._NAMES)
+
+    def read(self, values: Any) -> tuple[tuple, str | None, str | None, str | None, str | None] | None:
+        if not isinstance(values, list | tuple) or len(values) != self.width:
+            return None
+        cells = self._cells(values)
+        sequence, order_id, customer_id, customer_name, license_reference = (
+            None if offset is None else _text(cells[offset]) for offset in self._offsets
+        )
+        return cells, sequence or order_id, customer_id, customer_name, license_reference
+
+
+def _tuple_getter(positions: list[int]) -> Callable[[Sequence[Any]], tuple]:
+    if len(positions) > 1:
+        return operator.itemgetter(*positions)
+    return lambda values: tuple(values[index] for index in positions)
 
 
 class _RowReader:
@@ -280,19 +353,20 @@ class _FastRowParser:
         self.usable = "sell_total" in self.columns and "buy_total" in self.columns
         self._periods: dict[str, Period] = {}
         self._dates: dict[str, dt.date | None] = {}
+        # Positions resolved once per page; None for a column the export does not have.
+        self._texts = tuple((name, self.columns.get(name)) for name in self._TEXTS)
+        self._amounts = tuple(self.columns.get(name) for name in self._AMOUNTS)
+        self._date_positions = tuple(self.columns.get(name) for name in self._DATES)
+        self._keys = tuple(self.columns.get(name) for name in ("sequence", "order_id", "report_period"))
 
-    def _cell(self, values: Sequence[Any], name: str) -> str | None:
-        index = self.columns.get(name)
-        return None if index is None else _text(values[index])
-
-    def _amount(self, values: Sequence[Any], name: str) -> Decimal | None:
-        index = self.columns.get(name)
+    def _amount(self, values: Sequence[Any], index: int | None) -> Decimal | None:
         if index is None:
             return None
         raw = values[index]
-        if _text(raw) is None:
-            return None
-        return parse_decimal(raw.strip() if isinstance(raw, str) else raw)
+        if raw.__class__ is str:
+            text = raw.strip()
+            return parse_decimal_text(text) if text else None
+        return None if _text(raw) is None else parse_decimal(raw)
 
     def _date(self, text: str | None) -> dt.date | None:
         if text is None:
@@ -304,9 +378,7 @@ class _FastRowParser:
     def parse(self, values: Sequence[Any], row_number: int) -> BillingLine | None:
         if not self.usable:
             return None
-        cell = self._cell
-        sequence, order_id = cell(values, "sequence"), cell(values, "order_id")
-        period_text = cell(values, "report_period")
+        sequence, order_id, period_text = (None if index is None else _text(values[index]) for index in self._keys)
         if (sequence or order_id) is None or (period_text is None and self.default_period is None):
             return None
         try:
@@ -315,15 +387,20 @@ class _FastRowParser:
                 report_period = self._periods.get(period_text) or self._periods.setdefault(
                     period_text, Period.parse(period_text))
             quantity, unit_sell_price, sell_total, buy_total, retail_total = (
-                self._amount(values, name) for name in self._AMOUNTS
+                self._amount(values, index) for index in self._amounts
             )
-            bill_from, bill_to, validation_date = (self._date(cell(values, name)) for name in self._DATES)
+            bill_from, bill_to, validation_date = (
+                self._date(None if index is None else _text(values[index])) for index in self._date_positions
+            )
         except ValueError:  # InvalidAmount included
             return None
         if sell_total is None or buy_total is None:
             return None
-        texts = {name: cell(values, name) for name in self._TEXTS}
-        return BillingLine(
+        fields = {}
+        for name, index in self._texts:  # `_text` written out: 15 cells a row
+            raw = None if index is None else values[index]
+            fields[name] = (raw.strip() or None) if raw.__class__ is str else _text(raw)
+        fields.update(
             row_number=row_number,
             line_reference=sequence or order_id,
             sequence=sequence,
@@ -337,8 +414,17 @@ class _FastRowParser:
             bill_from=bill_from,
             bill_to=bill_to,
             validation_date=validation_date,
-            **texts,
         )
+        return _line_from_fields(fields)
+
+
+def _line_from_fields(fields: dict[str, Any]) -> BillingLine:
+    """A `BillingLine` of parsed ``fields`` (every field named): what ``BillingLine(**fields)``
+    gives, without the frozen dataclass's attribute-by-attribute ``__init__`` (a third of the
+    cost of a row). Only for values already parsed and checked."""
+    line = object.__new__(BillingLine)
+    line.__dict__.update(fields)
+    return line
 
 
 def _parse_billing_row(

@@ -9,6 +9,7 @@ it is excluded from equality and repr and must be treated as read-only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -182,7 +183,7 @@ class BillingExportPage:
     """One page of a billing export: column titles, raw rows, parsed lines and row errors."""
 
     headers: tuple[str, ...]
-    rows: tuple[dict[str, Any], ...] = field(compare=False, repr=False)
+    rows: Sequence[dict[str, Any]] = field(compare=False, repr=False)  # well-formed rows, title → value
     lines: tuple[BillingLine, ...]
     errors: tuple[BillingLineError, ...]
     page: int
@@ -193,6 +194,33 @@ class BillingExportPage:
     @property
     def is_last(self) -> bool:
         return self.page >= self.total_pages
+
+
+@dataclass(frozen=True)
+class BillingExportTable:
+    """One page of a billing export as Arrow sent it: column titles and rows of cell values.
+
+    Not parsed yet (`arrow_client.parsing.billing_table_parse` does that, for all rows or some), so
+    a caller that recognises rows it has seen before can skip their parsing. ``default_period`` is
+    the period given to rows without a ``Report Period`` (set when one period was requested).
+    """
+
+    headers: tuple[str, ...]
+    values: list[Any] = field(compare=False, repr=False)
+    page: int
+    total_pages: int
+    total: int
+    per_page: int | None = None
+    default_period: Period | None = None
+
+    @property
+    def is_last(self) -> bool:
+        return self.page >= self.total_pages
+
+    @property
+    def first_row_number(self) -> int:
+        """Number of the page's first row, counted from 1 across the whole export."""
+        return (self.page - 1) * (self.per_page or len(self.values)) + 1
 
 
 @dataclass(frozen=True)
