@@ -185,6 +185,9 @@ class ArrowBillingSyncItem(UuidModel):
     # is then that provisional item and consumption reconciliation settles the difference.
     charged_by_consumption = models.BooleanField(default=False)
     validation_date = models.DateField(null=True, blank=True)
+    # Digest of the export row last imported for this item (`services.billing_fingerprints`):
+    # a re-import skips rows whose digest is unchanged. Empty: compare the row in full.
+    line_fingerprint = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["billing_sync_id", "id"]

@@ -1,16 +1,20 @@
 """Streaming a billing export into per-customer-mapping groups, without holding it in memory.
 
 `billing_export_group` reads the export page by page through the client (the next pages are
-fetched and parsed in the client's helper threads while the current one is grouped), assigns
-every parsed line to an active customer mapping and spools it to a temporary on-disk table
-(`BillingLineSpool`), so memory holds one page plus bookkeeping whatever the export's size.
+fetched in the client's helper threads while the current one is grouped), assigns every line
+to an active customer mapping and spools it to a temporary on-disk table (`BillingLineSpool`),
+so memory holds a few pages plus the line references seen, whatever the export's size.
 Lines are assigned by the export's customer id (`End User Company ID`) equal to the mapping's
 Arrow reference, else by company name compared without case, whitespace and punctuation.
 What cannot be assigned is counted and reported, never dropped silently: lines of unmapped
 customers, unparseable rows (attributed to their mapping when the row names its customer),
 repeated line references within one import, lines of another period or classification.
 
-This module reads Arrow and writes only the temporary spool; it never touches the database.
+For the billing import (``known`` given), each raw row is first fingerprinted
+(`billing_fingerprints`): a row the month already holds unchanged is only counted and its
+reference noted; only new or changed rows are parsed, spooled and written.
+
+This module reads Arrow and the known fingerprints, and writes only the temporary spool.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from arrow_client import ArrowClient, BillingExportPage, BillingLineError, Period
-from arrow_client.parsing import BILLING_COLUMNS, resolve_columns
+from arrow_client import ArrowClient, BillingExportPage, BillingExportTable, BillingLine, BillingLineError, Period
+from arrow_client.parsing import BILLING_COLUMNS, BillingRowKeys, billing_table_parse, resolve_columns
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping
+from arrow_integration.services.billing_fingerprints import KnownLines, RowFingerprints
 from arrow_integration.services.billing_spool import BillingLineSpool
 
 # Bound on the number of distinct unmapped customers and error texts kept in an outcome.
@@ -97,6 +102,14 @@ class ExportGrouping:
     unattributed_errors: list[str] = field(default_factory=list)
     skipped_other_period: int = 0
     skipped_other_classification: int = 0
+    # Line references of every accepted row by mapping id: what each mapping's export holds.
+    seen: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Rows recognised as unchanged by mapping id (counted and seen, never spooled).
+    unchanged: Counter = field(default_factory=Counter)
+
+    @property
+    def unchanged_lines(self) -> int:
+        return sum(self.unchanged.values())
 
     def mapping_problems(self, mapping_id: int) -> list[str]:
         """Reasons why this mapping's period must not be written (bad rows, repeated references)."""
@@ -112,6 +125,7 @@ class ExportGrouping:
             "pages": self.pages,
             "rows": self.rows,
             "lines": self.lines,
+            "lines_recognised_unchanged": self.unchanged_lines,
             "unmapped_lines": sum(self.unmapped_lines.values()),
             "unmapped_customers": dict(self.unmapped_lines.most_common(MAX_REPORTED_ENTRIES)),
             "unmapped_line_errors": self.unmapped_errors,
@@ -147,8 +161,9 @@ def _error_customers(page: BillingExportPage) -> dict[str, tuple[str | None, str
     return found
 
 
-def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: MappingIndex, *,
-                period: Period, classification: str, license_reference: str | None) -> None:
+def _accepted_lines(page: BillingExportPage, grouping: ExportGrouping, index: MappingIndex, *,
+                    period: Period, classification: str, license_reference: str | None) -> list[tuple]:
+    """Count the page's errors and left-out lines; return (mapping id, line) of the lines to spool."""
     customers = _error_customers(page)
     for error in page.errors:
         customer_id, customer_name = customers.get(error.line_reference, (None, None))
@@ -159,6 +174,7 @@ def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: Mappin
             grouping.unmapped_errors += 1
         else:
             grouping.unattributed_errors.append(describe_line_error(error))
+    grouping.rows += len(page.lines) + len({error.row_number for error in page.errors})
     accepted = []
     for line in page.lines:
         if license_reference is not None and line.license_reference != license_reference:
@@ -175,9 +191,69 @@ def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: Mappin
             continue
         grouping.lines += 1
         accepted.append((mapping.pk, line))
-    for key, reference in grouping.spool.add_many(accepted):
-        grouping.duplicates[key].append(reference)
+    return accepted
+
+
+def _spool(grouping: ExportGrouping, entries: list[tuple[int, str, str, BillingLine | None]]) -> None:
+    """Keep (mapping id, line reference, fingerprint, line) entries in export order: a reference
+    seen before under the same mapping is a repeat; a line of None is a row recognised as
+    unchanged, only counted."""
+    spooled = []
+    for key, reference, fingerprint, line in entries:
+        seen = grouping.seen[key]
+        if reference in seen:
+            grouping.duplicates[key].append(reference)
+            continue
+        seen.add(reference)
+        if line is None:
+            grouping.unchanged[key] += 1
+        else:
+            spooled.append((key, fingerprint, line))
+    grouping.spool.add_many(spooled)
     grouping.spool.commit()
+
+
+def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: MappingIndex, *,
+                period: Period, classification: str, license_reference: str | None) -> None:
+    accepted = _accepted_lines(page, grouping, index, period=period, classification=classification,
+                               license_reference=license_reference)
+    _spool(grouping, [(key, line.line_reference, "", line) for key, line in accepted])
+
+
+def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: MappingIndex, *, settings,
+                 known: KnownLines, period: Period, classification: str, license_reference: str | None) -> None:
+    """Group a raw page: rows `known` recognises as unchanged are only counted, the others are
+    parsed and grouped like `_group_page`, each with its fingerprint."""
+    read = BillingRowKeys(table.headers).read
+    fingerprint_of = RowFingerprints(settings=settings, headers=table.headers).of
+    is_unchanged = known.is_unchanged
+    match = index.match
+    entries: dict[int, tuple] = {}  # by position in the page, to keep export order
+    fingerprint_at: dict[int, str] = {}
+    to_parse: list[int] = []
+    for position, values in enumerate(table.values):
+        keys = read(values)
+        mapping = match(keys[2], keys[3]) if keys is not None and keys[1] else None
+        if mapping is None:  # malformed, no reference or no mapping: parsing reports it
+            to_parse.append(position)
+            continue
+        cells, reference, _customer_id, _customer_name, license = keys
+        fingerprint = fingerprint_of(mapping.arrow_reference, cells)
+        if is_unchanged(mapping.id, reference, fingerprint, license):
+            entries[position] = (mapping.id, reference, fingerprint, None)
+        else:
+            fingerprint_at[position] = fingerprint
+            to_parse.append(position)
+    grouping.rows += len(entries)
+    grouping.lines += len(entries)
+    if to_parse:
+        page = billing_table_parse(table, to_parse)
+        first = table.first_row_number
+        for key, line in _accepted_lines(page, grouping, index, period=period, classification=classification,
+                                         license_reference=license_reference):
+            position = line.row_number - first
+            entries[position] = (key, line.line_reference, fingerprint_at.get(position, ""), line)
+    _spool(grouping, [entries[position] for position in sorted(entries)])
 
 
 def billing_export_group(
@@ -187,30 +263,36 @@ def billing_export_group(
     period: Period,
     index: MappingIndex,
     license_reference: str | None = None,
-    on_page: Callable[[BillingExportPage], None] | None = None,
+    on_page: Callable[[BillingExportPage | BillingExportTable], None] | None = None,
+    known: KnownLines | None = None,
 ) -> ExportGrouping:
     """Stream ``period``'s export of ``settings`` into a spool grouped by mapping.
 
     ``license_reference`` keeps only that license's lines. ``on_page`` is called after each page
-    (progress reporting). The caller owns the returned spool and must close it. Raises the
-    client's `ArrowError`s; the spool is closed before re-raising.
+    (progress reporting). With ``known`` (the billing import), rows it recognises as unchanged
+    are spooled without their line, and every spooled line carries its fingerprint. The caller
+    owns the returned spool and must close it. Raises the client's `ArrowError`s; the spool is
+    closed before re-raising.
     """
     classification = (settings.classification_filter or "").strip()
     grouping = ExportGrouping(spool=BillingLineSpool())
-    # The next pages are requested and parsed (in the client's threads) while this one is grouped.
-    pages = client.iter_billing_export(
-        settings.export_type_reference,
-        period,
-        period,
-        classifications=[classification] if classification else None,
-        read_ahead=EXPORT_READ_AHEAD_PAGES,
-    )
+    options = {"classifications": [classification] if classification else None,
+               "read_ahead": EXPORT_READ_AHEAD_PAGES}
+    # The next pages are requested (and, without ``known``, parsed) in the client's threads while
+    # this one is grouped.
+    if known is None:
+        pages = client.iter_billing_export(settings.export_type_reference, period, period, **options)
+    else:
+        pages = client.iter_billing_export_tables(settings.export_type_reference, period, period, **options)
     try:
         for page in pages:
             grouping.pages += 1
-            grouping.rows += len(page.lines) + len({error.row_number for error in page.errors})
-            _group_page(page, grouping, index, period=period, classification=classification,
-                        license_reference=license_reference)
+            if known is None:
+                _group_page(page, grouping, index, period=period, classification=classification,
+                            license_reference=license_reference)
+            else:
+                _group_table(page, grouping, index, settings=settings, known=known, period=period,
+                             classification=classification, license_reference=license_reference)
             if on_page is not None:
                 on_page(page)
     except BaseException:

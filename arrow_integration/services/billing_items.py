@@ -1,24 +1,27 @@
 """Writing one batch of a billing sync's lines: new items, unchanged items, changed items.
 
 `billing_sync_import_batch` is the unit `billing_sync_import_mapping` repeats for every thousand
-lines of a mapping's month, inside the mapping's transaction:
+lines of a mapping's month, inside the mapping's transaction. Its lines are the ones the
+grouping could not recognise by fingerprint as unchanged (`billing_fingerprints`):
 
-- lines new to the sync become invoice items and sync items in multi-row INSERTs
+- lines new to the sync become invoice items and sync items in bulk INSERTs
   (`billing_sync_add_lines`; a license-month already charged by consumption is linked instead);
 - lines already imported are first compared with a flat snapshot of their stored item and
-  invoice item (one query for the batch, no model instances). Unchanged lines, the whole of a
-  re-import of the same data, end there;
+  invoice item (one query for the batch, no model instances). Lines found unchanged end there
+  (their item only takes the line's new fingerprint when it had another one);
 - only lines whose snapshot differs, or whose item was compensated or sits on an issued invoice,
   are loaded as objects and refreshed (`_refresh_item`): pending invoice items are updated in
   place, issued ones get a compensation on the current pending invoice.
 
 The decision for a changed line is the same whichever way it was found; the snapshot only
-avoids building objects for lines that need nothing.
+avoids building objects for lines that need nothing. Every item written gets its line's
+fingerprint.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -27,10 +30,11 @@ from arrow_client import BillingLine, Period
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
 from arrow_integration.services import billing_lines
 from core.models import Invoice
-from core.services.bulk_rows import objects_update, rows_insert
+from core.services.bulk_rows import objects_update, rows_insert, rows_update
 from core.services.invoices import invoice_current_pending, invoice_items_bulk_insert
 
-SYNC_ITEM_UPDATE_FIELDS = [*billing_lines.SYNC_ITEM_LINE_FIELDS, "original_price", "compensation_item", "modified"]
+SYNC_ITEM_UPDATE_FIELDS = [*billing_lines.SYNC_ITEM_LINE_FIELDS, "original_price", "compensation_item", "line_fingerprint",
+                           "modified"]
 # What an invoice item of a line is compared on, in the order of `_SNAPSHOT_COLUMNS` below.
 INVOICE_ITEM_COMPARED = ("name", "resource", "project", "unit_price", "quantity", "article_code", "start", "end",
                          "details")
@@ -40,11 +44,12 @@ _SNAPSHOT_COLUMNS = (
     "invoice_item__invoice_id", "invoice_item__invoice__state",
     "invoice_item__name", "invoice_item__resource_id", "invoice_item__project_id", "invoice_item__unit_price",
     "invoice_item__quantity", "invoice_item__article_code", "invoice_item__start", "invoice_item__end",
-    "invoice_item__details",
+    "invoice_item__details", "id", "line_fingerprint",
 )
 ALWAYS_LOOK_UP = billing_lines.LineLookups()
 _LINE_FIELDS_SLICE = slice(4, 4 + len(billing_lines.SYNC_ITEM_LINE_FIELDS))
-_INVOICE_SLICE = slice(_LINE_FIELDS_SLICE.stop + 2, None)
+_INVOICE_SLICE = slice(_LINE_FIELDS_SLICE.stop + 2, -2)
+_ID, _FINGERPRINT = -2, -1
 
 
 @dataclass
@@ -62,26 +67,29 @@ class MappingImport:
 
 
 def _sync_item_row(sync: ArrowBillingSync, line: BillingLine, invoice_item_id: int, settings, *,
-                   charged_by_consumption: bool) -> dict:
+                   charged_by_consumption: bool, fingerprint: str) -> dict:
     return {
         "billing_sync_id": sync.pk,
         "arrow_line_reference": line.line_reference,
         "invoice_item_id": invoice_item_id,
         "original_price": line.total_for(settings.invoice_price_source),
         "charged_by_consumption": charged_by_consumption,
+        "line_fingerprint": fingerprint,
         **billing_lines.sync_item_line_fields(line),
     }
 
 
 def billing_sync_add_lines(
     *, sync: ArrowBillingSync, lines: list[BillingLine], settings, today: datetime.date, result: MappingImport,
-    lookups: billing_lines.LineLookups = ALWAYS_LOOK_UP,
+    lookups: billing_lines.LineLookups = ALWAYS_LOOK_UP, fingerprints: Mapping[str, str] | None = None,
 ) -> None:
     """Create the items of lines new to ``sync`` with multi-row INSERTs (a few queries per batch).
 
     A license-month already charged by consumption tracking is linked, not charged again. Lines
     of a month whose invoice is no longer pending are charged on the current pending invoice.
+    ``fingerprints`` (by line reference) are stored on the items.
     """
+    fingerprints = fingerprints or {}
     mapping = sync.customer_mapping
     customer = mapping.waldur_customer
     period = Period.from_date(sync.report_period)
@@ -111,9 +119,11 @@ def billing_sync_add_lines(
         item_rows.append(fields)
     item_ids = invoice_items_bulk_insert(invoice=invoice, rows=item_rows) if item_rows else []
     rows_insert(ArrowBillingSyncItem, [
-        *(_sync_item_row(sync, line, item_id, settings, charged_by_consumption=False)
+        *(_sync_item_row(sync, line, item_id, settings, charged_by_consumption=False,
+                         fingerprint=fingerprints.get(line.line_reference, ""))
           for line, item_id in zip(charged, item_ids, strict=True)),
-        *(_sync_item_row(sync, line, item_id, settings, charged_by_consumption=True) for line, item_id in linked),
+        *(_sync_item_row(sync, line, item_id, settings, charged_by_consumption=True,
+                         fingerprint=fingerprints.get(line.line_reference, "")) for line, item_id in linked),
     ])
     result.created += len(charged) + len(linked)
     result.linked_to_consumption += len(linked)
@@ -189,13 +199,18 @@ def _unchanged(snapshot: tuple, line: BillingLine, *, settings, sync, resources,
     return all(stored_value == fields[name] for stored_value, name in zip(stored, INVOICE_ITEM_COMPARED, strict=True))
 
 
-def _changed_lines(sync: ArrowBillingSync, known: list[BillingLine], *, settings, resources) -> list[BillingLine]:
-    """The lines of ``known`` (all already imported) whose items may need a write."""
-    snapshots = {
+def _snapshots(sync: ArrowBillingSync, known: list[BillingLine]) -> dict[str, tuple]:
+    """Flat rows of the stored items of ``known`` lines (one query), by line reference."""
+    return {
         row[0]: row
         for row in sync.items.filter(arrow_line_reference__in=[line.line_reference for line in known])
         .order_by().values_list(*_SNAPSHOT_COLUMNS)
     }
+
+
+def _changed_lines(sync: ArrowBillingSync, known: list[BillingLine], snapshots: dict[str, tuple], *, settings,
+                   resources) -> list[BillingLine]:
+    """The lines of ``known`` (all already imported) whose items may need a write."""
     invoice_ids = {row[_LINE_FIELDS_SLICE.stop] for row in snapshots.values()}
     invoice_periods = dict(Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "period"))
     return [
@@ -205,24 +220,41 @@ def _changed_lines(sync: ArrowBillingSync, known: list[BillingLine], *, settings
     ]
 
 
-def billing_sync_import_batch(sync: ArrowBillingSync, imported: set[str], lines: tuple[BillingLine, ...], *,
-                              settings, today: datetime.date, result: MappingImport,
+def billing_sync_import_batch(sync: ArrowBillingSync, imported: set[str], entries: tuple[tuple[BillingLine, str], ...],
+                              *, settings, today: datetime.date, result: MappingImport,
                               lookups: billing_lines.LineLookups = ALWAYS_LOOK_UP) -> None:
-    """Write one batch of ``sync``'s lines; ``imported`` holds the line references it already has."""
-    new_lines = [line for line in lines if line.line_reference not in imported]
+    """Write one batch of ``sync``'s (line, fingerprint) entries; ``imported`` holds the line
+    references the sync already has. Items also get the fingerprint of the line they now match."""
+    fingerprints = {line.line_reference: fingerprint for line, fingerprint in entries}
+    new_lines = [line for line, _fingerprint in entries if line.line_reference not in imported]
     if new_lines:
         billing_sync_add_lines(sync=sync, lines=new_lines, settings=settings, today=today, result=result,
-                               lookups=lookups)
-    known = [line for line in lines if line.line_reference in imported]
+                               lookups=lookups, fingerprints=fingerprints)
+    known = [line for line, _fingerprint in entries if line.line_reference in imported]
     if not known:
         return
     resources = billing_lines.resources_by_license(
         customer=sync.customer_mapping.waldur_customer, license_references={line.license_reference for line in known}
     ) if lookups.linked_resources else {}
-    changed = _changed_lines(sync, known, settings=settings, resources=resources)
+    snapshots = _snapshots(sync, known)
+    changed = _changed_lines(sync, known, snapshots, settings=settings, resources=resources)
     result.unchanged += len(known) - len(changed)
-    if not changed:
-        return
+    dirty = _refresh_changed(sync, changed, fingerprints, settings=settings, resources=resources, today=today,
+                             result=result) if changed else []
+    # Lines found unchanged (or changed only on their invoice item) under a new fingerprint: an
+    # item imported before fingerprints existed, or a row that differs only in unused columns.
+    refreshed = {item.arrow_line_reference for item in dirty}
+    rows_update(ArrowBillingSyncItem, ["line_fingerprint"], [
+        (fingerprints[line.line_reference], snapshots[line.line_reference][_ID])
+        for line in known
+        if line.line_reference not in refreshed
+        and snapshots[line.line_reference][_FINGERPRINT] != fingerprints[line.line_reference]
+    ])
+
+
+def _refresh_changed(sync: ArrowBillingSync, changed: list[BillingLine], fingerprints: Mapping[str, str], *,
+                     settings, resources, today: datetime.date, result: MappingImport) -> list[ArrowBillingSyncItem]:
+    """Refresh the items of ``changed`` lines; returns the sync items written back."""
     existing = {
         item.arrow_line_reference: item
         for item in sync.items.filter(arrow_line_reference__in=[line.line_reference for line in changed])
@@ -237,4 +269,6 @@ def billing_sync_import_batch(sync: ArrowBillingSync, imported: set[str], lines:
     now = timezone.now()
     for item in dirty:
         item.modified = now
+        item.line_fingerprint = fingerprints[item.arrow_line_reference]
     objects_update(ArrowBillingSyncItem, dirty, SYNC_ITEM_UPDATE_FIELDS)
+    return dirty

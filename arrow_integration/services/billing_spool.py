@@ -1,10 +1,10 @@
-"""Holding a whole billing export outside memory.
+"""Holding the lines of a whole billing export outside memory.
 
-`BillingLineSpool` keeps parsed export lines grouped by a key (the customer mapping id) in a
-temporary SQLite file, so that an import holds a few pages in memory whatever the export's size.
-Lines are stored as a compact tuple of plain values (amounts as their exact decimal text, dates
-as ordinals), which is several times cheaper to write and read back than pickling the objects
-and gives back equal `BillingLine`s.
+`BillingLineSpool` keeps parsed export lines (with their fingerprints) grouped by a key (the
+customer mapping id) in a temporary SQLite file, so that an import holds a few pages in memory
+whatever the export's size. Lines are stored as a compact tuple of plain values (amounts as
+their exact decimal text, dates as ordinals), which is several times cheaper to write and read
+back than pickling the objects and gives back equal `BillingLine`s.
 
 Nothing here writes business data.
 """
@@ -17,7 +17,6 @@ import functools
 import marshal
 import sqlite3
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 from arrow_client import BillingLine, Period
 
 SPOOL_FETCH_SIZE = 500
+SPOOL_DIRECTORY_PREFIX = "arrow-billing-"
 
 _FIELDS = tuple(field.name for field in dataclasses.fields(BillingLine))
 _DECIMALS = tuple(_FIELDS.index(name) for name in
@@ -75,22 +75,21 @@ def _period(year: int, month: int) -> Period:
 
 
 class BillingLineSpool:
-    """Export lines grouped by a key (the mapping id) in a temporary SQLite file.
-
-    `add_many` refuses a second line with the same line reference under one key. Use as a
-    context manager; the file is removed on exit.
+    """Parsed export lines grouped by a key (the mapping id) in a temporary SQLite file, each with
+    its fingerprint (empty when the caller has none). Repeats are the caller's business (the
+    grouping keeps the references it has seen). Use as a context manager; the file is removed on
+    exit.
     """
 
     def __init__(self) -> None:
-        self._directory = tempfile.TemporaryDirectory(prefix="arrow-billing-")
+        self._directory = tempfile.TemporaryDirectory(prefix=SPOOL_DIRECTORY_PREFIX)
         self._db = sqlite3.connect(Path(self._directory.name) / "lines.sqlite3")
         # A scratch file: losing it in a crash loses nothing (the export is read again).
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute(
-            "CREATE TABLE line (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, reference TEXT NOT NULL,"
-            " payload BLOB NOT NULL, UNIQUE (key, reference))"
-        )
+        self._db.execute("CREATE TABLE line (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
+                         " payload BLOB NOT NULL)")
+        self._indexed = False
 
     def __enter__(self) -> BillingLineSpool:
         return self
@@ -102,43 +101,41 @@ class BillingLineSpool:
         self._db.close()
         self._directory.cleanup()
 
-    def add_many(self, entries: list[tuple[int, BillingLine]]) -> list[tuple[int, str]]:
-        """Spool (key, line) pairs in order; returns the (key, line reference) pairs refused because
-        that key already has the reference (an earlier page, or earlier in ``entries``).
+    def add_many(self, entries: list[tuple[int, str, BillingLine]]) -> None:
+        """Spool (key, fingerprint, line) entries in order.
 
         One statement for all of them: a statement per line would hand the GIL over to the threads
         reading Arrow meanwhile, each time.
         """
-        last_id = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM line").fetchone()[0]
-        cursor = self._db.executemany(
-            "INSERT OR IGNORE INTO line (key, reference, payload) VALUES (?, ?, ?)",
-            [(key, line.line_reference, line_encode(line)) for key, line in entries],
-        )
-        if cursor.rowcount == len(entries):
-            return []
-        # Rows are inserted in order, so of repeated pairs the first one is the stored one.
-        stored = Counter(self._db.execute("SELECT key, reference FROM line WHERE id > ?", (last_id,)))
-        refused = []
-        for key, line in entries:
-            pair = (key, line.line_reference)
-            if stored[pair]:
-                stored[pair] -= 1
-            else:
-                refused.append(pair)
-        return refused
+        self._db.executemany("INSERT INTO line (key, fingerprint, payload) VALUES (?, ?, ?)",
+                             [(key, fingerprint, line_encode(line)) for key, fingerprint, line in entries])
 
     def commit(self) -> None:
         self._db.commit()
 
+    def _index(self) -> None:
+        # Built once, when reading starts: cheaper than keeping it up to date while writing.
+        if not self._indexed:
+            self._db.execute("CREATE INDEX line_key ON line (key, id)")
+            self._indexed = True
+
     def keys(self) -> list[int]:
+        self._index()
         return [row[0] for row in self._db.execute("SELECT DISTINCT key FROM line ORDER BY key")]
 
     def count(self, key: int) -> int:
+        self._index()
         return self._db.execute("SELECT COUNT(*) FROM line WHERE key = ?", (key,)).fetchone()[0]
 
     def lines(self, key: int) -> Iterator[BillingLine]:
         """The lines of ``key`` in export order, read in small batches."""
-        cursor = self._db.execute("SELECT payload FROM line WHERE key = ? ORDER BY id", (key,))
+        for line, _fingerprint in self.entries(key):
+            yield line
+
+    def entries(self, key: int) -> Iterator[tuple[BillingLine, str]]:
+        """(line, fingerprint) of the lines of ``key`` in export order, read in small batches."""
+        self._index()
+        cursor = self._db.execute("SELECT payload, fingerprint FROM line WHERE key = ? ORDER BY id", (key,))
         while batch := cursor.fetchmany(SPOOL_FETCH_SIZE):
-            for (payload,) in batch:
-                yield line_decode(payload)
+            for payload, fingerprint in batch:
+                yield line_decode(payload), fingerprint

@@ -5,7 +5,10 @@ by active customer mapping and writes each mapping's month in one transaction: o
 `ArrowBillingSync` per mapping and month on the customer's invoice of that month, one
 `ArrowBillingSyncItem` per line, one invoice item per line priced in the settings' price source.
 Lines are written a thousand at a time (`billing_items`): bulk inserts for new lines, a flat
-snapshot comparison for known ones, so a 100 000-line month costs a few hundred queries.
+snapshot comparison for known ones, so a 100 000-line month costs a few hundred queries. Rows
+whose fingerprint shows them unchanged since the last import (`billing_fingerprints`) are not
+even parsed: they only count as seen, so re-importing an unchanged month costs little more
+than reading it.
 
 Idempotent: a second run with the same data writes nothing. A changed amount updates the item
 of a pending invoice in place; when that invoice was issued, the difference becomes a
@@ -30,6 +33,7 @@ from arrow_client import ArrowClient, ArrowError, ArrowUnavailable, Period
 from arrow_integration.choices import SyncRunKind
 from arrow_integration.models import ArrowBillingSync, ArrowCustomerMapping
 from arrow_integration.services import billing_lines
+from arrow_integration.services.billing_fingerprints import KnownLines
 from arrow_integration.services.billing_grouping import (
     MAX_REPORTED_ENTRIES,
     MappingIndex,
@@ -97,9 +101,13 @@ def _sync_finish(sync: ArrowBillingSync, *, currencies: set[str], today: datetim
 
 def billing_sync_import_mapping(
     *, settings, mapping: ArrowCustomerMapping, period: Period, lines, today: datetime.date,
-    license_reference: str | None = None,
+    license_reference: str | None = None, seen: set[str] | None = None, unchanged: int = 0,
 ) -> MappingImport:
     """Write one mapping's month from its export ``lines`` in a single transaction.
+
+    ``lines`` yields (line, fingerprint) pairs to compare and write. Rows the grouping recognised
+    as unchanged are not among them: ``unchanged`` counts them and ``seen`` holds the references
+    of all of the mapping's rows in the export (default: those of ``lines``).
 
     Raises `BillingImportError`, `InvoiceNotPending` (an invoice issued meanwhile) or
     `IntegrityError` (a concurrent writer); nothing of the mapping's month is written then.
@@ -113,13 +121,17 @@ def billing_sync_import_mapping(
         known = sync.items.filter(license_reference=license_reference) if license_reference else sync.items.all()
         imported = set(known.values_list("arrow_line_reference", flat=True))
         lookups = billing_lines.LineLookups.for_customer_month(customer=mapping.waldur_customer, period=period)
-        seen: set[str] = set()
+        compared: set[str] = set()
         for batch in batched(lines, LINE_BATCH_SIZE):
-            seen.update(line.line_reference for line in batch)
-            result.currencies.update(line.currency for line in batch if line.currency)
+            compared.update(line.line_reference for line, _fingerprint in batch)
+            result.currencies.update(line.currency for line, _fingerprint in batch if line.currency)
             billing_sync_import_batch(sync, imported, batch, settings=settings, today=today, result=result,
                                       lookups=lookups)
-        result.missing = sorted(imported - seen)
+        if unchanged and sync.currency:
+            # Unchanged rows are as last imported, in the currency the sync recorded then.
+            result.currencies.add(sync.currency)
+        result.unchanged += unchanged
+        result.missing = sorted(imported - (compared if seen is None else seen))
         _sync_finish(sync, currencies=result.currencies, today=today, missing=result.missing)
     return result
 
@@ -132,7 +144,7 @@ def _failure_message(period: Period, mapping: ArrowCustomerMapping, problems: li
 
 
 def _mapping_ids_to_import(grouping, index: MappingIndex, period: Period, license_reference: str | None) -> list[int]:
-    ids = set(grouping.spool.keys()) | set(grouping.mapping_errors) | set(grouping.duplicates)
+    ids = set(grouping.seen) | set(grouping.mapping_errors) | set(grouping.duplicates)
     if license_reference is None:
         ids |= set(
             ArrowBillingSync.objects.filter(
@@ -155,8 +167,9 @@ def _import_mappings(*, settings, period: Period, index: MappingIndex, grouping,
             if problems:
                 raise BillingImportError("; ".join(problems))
             result = billing_sync_import_mapping(
-                settings=settings, mapping=mapping, period=period, lines=grouping.spool.lines(mapping_id),
-                today=today, license_reference=license_reference,
+                settings=settings, mapping=mapping, period=period, lines=grouping.spool.entries(mapping_id),
+                today=today, license_reference=license_reference, seen=grouping.seen.get(mapping_id, set()),
+                unchanged=grouping.unchanged[mapping_id],
             )
         except (BillingImportError, InvoiceNotPending, IntegrityError) as exc:
             message = _failure_message(period, mapping, problems or [str(exc)])
@@ -204,10 +217,13 @@ def billing_sync_import_period(
             if not settings.export_type_reference:
                 raise BillingImportError("the settings have no billing export type")
             with export_client(settings, client) as arrow:
+                known = KnownLines.load(mappings=index.mappings.values(), period=period,
+                                        license_reference=license_reference)
                 grouping = billing_export_group(
                     client=arrow, settings=settings, period=period, index=index, license_reference=license_reference,
-                    on_page=lambda page: sync_run_progress(run, done=page.page, total=page.total_pages),
+                    on_page=lambda page: sync_run_progress(run, done=page.page, total=page.total_pages), known=known,
                 )
+                del known  # not needed for the writes: free it before them
         except (ArrowError, BillingImportError) as exc:
             message = f"Billing import of {period} failed: {exc}"
             billing_syncs_record_failure(mappings=index.mappings.values(), period=period, message=message)

@@ -1,7 +1,7 @@
 """The fast paths of the bulk jobs change nothing but their speed.
 
 - `core.services.bulk_rows` stores exactly what the ORM stores, and updates only what it is told;
-- the billing spool gives back equal lines and still reports repeated references;
+- the billing spool gives back equal lines, grouped and in order;
 - a re-import finds changes through its snapshot comparison: a resource linked since the first
   import, a validation date that appeared;
 - the client's read-ahead yields the same pages as the sequential loop, and a failing page fails
@@ -117,17 +117,18 @@ def test_bulk_update_changes_only_the_given_fields_of_the_given_rows():
     assert stored(untouched.pk) == before
 
 
-def test_spool_gives_back_equal_lines_and_reports_repeats(billing_settings, mapped):
+def test_spool_gives_back_equal_lines_in_order(billing_settings, mapped):
     lines = export_lines(billing_settings, previous_period())
     sparse = dataclasses.replace(lines[0], validation_date=None, bill_from=None, unit_sell_price=None)
     assert all(line_decode(line_encode(line)) == line for line in [*lines, sparse])
     assert repr(line_decode(line_encode(lines[0]))) == repr(lines[0])
 
     with BillingLineSpool() as spool:
-        assert spool.add_many([(1, line) for line in lines[:3]]) == []
-        repeated = spool.add_many([(1, lines[3]), (1, lines[1]), (2, lines[1])])
-        assert repeated == [(1, lines[1].line_reference)]
+        spool.add_many([(1, "f1", line) for line in lines[:3]])
+        spool.add_many([(2, "f2", lines[1]), (1, "f1", lines[3])])
         assert list(spool.lines(1)) == [*lines[:4]] and list(spool.lines(2)) == [lines[1]]
+        assert list(spool.entries(2)) == [(lines[1], "f2")]
+        assert (spool.keys(), spool.count(1), spool.count(3)) == ([1, 2], 4, 0)
 
 
 def test_reimport_links_a_resource_that_was_linked_after_the_first_import(billing_settings, mapped):
