@@ -218,9 +218,8 @@ class ArrowClient:
         customer_refs: Iterable[str] | None = None,
     ) -> BillingExportPage:
         """One page (1-based) of a billing export, parsed; headers are present even with no rows."""
-        table = self.billing_export_table(export_type_reference, period_from, period_to, page=page,
-                                          classifications=classifications, customer_refs=customer_refs)
-        return self._parse(EXPORT_PATH, "POST", lambda: parsing.billing_table_parse(table))
+        return self._parsed(self.billing_export_table(export_type_reference, period_from, period_to, page=page,
+                                                      classifications=classifications, customer_refs=customer_refs))
 
     def iter_billing_export(
         self,
@@ -238,16 +237,8 @@ class ArrowClient:
         and parsed in helper threads while the caller works on the current one (large exports).
         Raises `ArrowBadResponse` if the export does not end within ``max_pages`` pages.
         """
-        classifications = list(classifications) if classifications else None
-        customer_refs = list(customer_refs) if customer_refs is not None else None
-
-        def fetch(number: int) -> BillingExportPage:
-            return self.billing_export_page(
-                export_type_reference, period_from, period_to, page=number,
-                classifications=classifications, customer_refs=customer_refs,
-            )
-
-        return self._iter_export(fetch, read_ahead)
+        fetch = self._export_fetcher(export_type_reference, period_from, period_to, classifications, customer_refs)
+        return self._iter_export(lambda number: self._parsed(fetch(number)), read_ahead)
 
     def iter_billing_export_tables(
         self,
@@ -260,6 +251,12 @@ class ArrowClient:
         read_ahead: int = 0,
     ) -> Iterator[BillingExportTable]:
         """As `iter_billing_export`, but pages come unparsed (`BillingExportTable`)."""
+        fetch = self._export_fetcher(export_type_reference, period_from, period_to, classifications, customer_refs)
+        return self._iter_export(fetch, read_ahead)
+
+    def _export_fetcher(self, export_type_reference: str, period_from: Period, period_to: Period,
+                        classifications: Iterable[str] | None,
+                        customer_refs: Iterable[str] | None) -> Callable[[int], BillingExportTable]:
         classifications = list(classifications) if classifications else None
         customer_refs = list(customer_refs) if customer_refs is not None else None
 
@@ -269,7 +266,10 @@ class ArrowClient:
                 classifications=classifications, customer_refs=customer_refs,
             )
 
-        return self._iter_export(fetch, read_ahead)
+        return fetch
+
+    def _parsed(self, table: BillingExportTable) -> BillingExportPage:
+        return self._parse(EXPORT_PATH, "POST", lambda: parsing.billing_table_parse(table))
 
     def _iter_export(self, fetch: Callable[[int], P], read_ahead: int) -> Iterator[P]:
         if read_ahead > 0:
