@@ -6,6 +6,9 @@ whatever the export's size. Lines are stored as a compact tuple of plain values 
 their exact decimal text, dates as ordinals), which is several times cheaper to write and read
 back than pickling the objects and gives back equal `BillingLine`s.
 
+A worker killed mid-import cannot remove its spool; the next spool created on the machine
+removes the directories of processes that no longer run (`spool_directories_sweep`).
+
 Nothing here writes business data.
 """
 
@@ -15,6 +18,8 @@ import dataclasses
 import datetime as dt
 import functools
 import marshal
+import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -24,7 +29,7 @@ from pathlib import Path
 from arrow_client import BillingLine, Period
 
 SPOOL_FETCH_SIZE = 500
-SPOOL_DIRECTORY_PREFIX = "arrow-billing-"
+SPOOL_DIRECTORY_PREFIX = "arrow-billing-"  # then the process id: arrow-billing-<pid>-<random>
 
 _FIELDS = tuple(field.name for field in dataclasses.fields(BillingLine))
 _DECIMALS = tuple(_FIELDS.index(name) for name in
@@ -74,6 +79,29 @@ def _period(year: int, month: int) -> Period:
     return Period(year, month)
 
 
+def spool_directories_sweep(root: Path | None = None) -> list[Path]:
+    """Remove the spool directories of processes that no longer run (a worker killed mid-import
+    cannot clean up after itself); returns those removed. Directories of live processes, and
+    any whose name does not carry a process id, are left alone."""
+    removed = []
+    for directory in Path(root or tempfile.gettempdir()).glob(f"{SPOOL_DIRECTORY_PREFIX}*-*"):
+        pid = directory.name[len(SPOOL_DIRECTORY_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and directory.is_dir() and not _process_exists(int(pid)):
+            shutil.rmtree(directory, ignore_errors=True)
+            removed.append(directory)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 class BillingLineSpool:
     """Parsed export lines grouped by a key (the mapping id) in a temporary SQLite file, each with
     its fingerprint (empty when the caller has none). Repeats are the caller's business (the
@@ -82,7 +110,8 @@ class BillingLineSpool:
     """
 
     def __init__(self) -> None:
-        self._directory = tempfile.TemporaryDirectory(prefix=SPOOL_DIRECTORY_PREFIX)
+        spool_directories_sweep()
+        self._directory = tempfile.TemporaryDirectory(prefix=f"{SPOOL_DIRECTORY_PREFIX}{os.getpid()}-")
         self._db = sqlite3.connect(Path(self._directory.name) / "lines.sqlite3")
         # A scratch file: losing it in a crash loses nothing (the export is read again).
         self._db.execute("PRAGMA journal_mode = OFF")

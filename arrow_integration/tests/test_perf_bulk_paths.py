@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from arrow_client import ArrowUnavailable
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord
-from arrow_integration.services.billing_spool import BillingLineSpool, line_decode, line_encode
+from arrow_integration.services.billing_spool import (
+    BillingLineSpool,
+    line_decode,
+    line_encode,
+    spool_directories_sweep,
+)
 from arrow_integration.services.billing_sync import billing_sync_import_period
 from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
     EXPORT_TYPE,
@@ -129,6 +138,22 @@ def test_spool_gives_back_equal_lines_in_order(billing_settings, mapped):
         assert list(spool.lines(1)) == [*lines[:4]] and list(spool.lines(2)) == [lines[1]]
         assert list(spool.entries(2)) == [(lines[1], "f2")]
         assert (spool.keys(), spool.count(1), spool.count(3)) == ([1, 2], 4, 0)
+
+
+def test_spool_directories_of_dead_processes_are_swept(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+    dead = tmp_path / f"arrow-billing-{finished.stdout.strip()}-abc"
+    alive = tmp_path / f"arrow-billing-{os.getpid()}-def"
+    unrelated = tmp_path / "arrow-billing-notapid-ghi"
+    for directory in (dead, alive, unrelated):
+        directory.mkdir()
+        (directory / "lines.sqlite3").write_bytes(b"x")
+
+    assert spool_directories_sweep(tmp_path) == [dead]
+    assert not dead.exists() and alive.exists() and unrelated.exists()
+    with BillingLineSpool() as spool:
+        assert Path(spool._directory.name).name.startswith(f"arrow-billing-{os.getpid()}-")
 
 
 def test_reimport_links_a_resource_that_was_linked_after_the_first_import(billing_settings, mapped):

@@ -146,8 +146,13 @@ def test_import_killed_mid_way_completes_on_the_next_run_without_duplicates_or_g
     assert process.returncode == -signal.SIGKILL, (tmp_path / "killed-worker.log").read_text()[-3000:]
     assert 0 < committed < len(expected), f"not killed mid-way: {committed} of {len(expected)} lines committed"
 
+    killed_spools = f"arrow-billing-{process.pid}-*"
+    assert list(Path(shared_database.temp_dir).glob(killed_spools)), "the killed worker left no spool to sweep"
+
     rerun = worker_run(shared_database, "import", *import_options)
     found = worker_run(shared_database, "report", *import_options)
+
+    assert not list(Path(shared_database.temp_dir).glob(killed_spools)), "the next run did not sweep the spool"
 
     assert len(expected) > SCALE_LINES * 0.9
     assert rerun["failures"] == {} and rerun["mappings_imported"] == len(CUSTOMERS)
