@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from arrow_client import ArrowClient, ArrowError, ArrowUnavailable, Period
 from arrow_integration.choices import SyncRunKind
-from arrow_integration.models import ArrowBillingSync, ArrowCustomerMapping
+from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping
 from arrow_integration.services import billing_lines
 from arrow_integration.services.billing_fingerprints import KnownLines
 from arrow_integration.services.billing_grouping import (
@@ -44,9 +44,14 @@ from arrow_integration.services.billing_items import MappingImport, billing_sync
 from arrow_integration.services.sync_lock import sync_period_lock, write_lock_acquire
 from arrow_integration.services.sync_runs import sync_run_finish, sync_run_progress, sync_run_start
 from arrow_integration.services.validation import billing_sync_validate_if_complete
+from core.models import InvoiceItem
+from core.services.bulk_rows import tables_analyze
 from core.services.invoices import InvoiceNotPending, invoice_get_or_create
 
 LINE_BATCH_SIZE = 1000
+# An import that created this many items refreshes the tables' planner statistics (PostgreSQL),
+# so that the next import's look-ups over them are not planned for the tables' old size.
+ANALYZE_AFTER_ITEMS = 10_000
 MAX_PROBLEMS_IN_MESSAGE = 5
 ZERO = billing_lines.ZERO
 
@@ -235,6 +240,8 @@ def billing_sync_import_period(
             outcome.update(grouping.outcome())
             outcome.update(_import_mappings(settings=settings, period=period, index=index, grouping=grouping,
                                             run=run, today=today, license_reference=license_reference))
+        if outcome["items_created"] >= ANALYZE_AFTER_ITEMS:
+            tables_analyze(ArrowBillingSyncItem, InvoiceItem)
         errors = list(outcome["failures"].values())
         if grouping.unattributed_errors:
             errors.append(f"{len(grouping.unattributed_errors)} export row(s) without a customer could not be parsed")

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from arrow_client import ArrowUnavailable
 from arrow_integration.clients import arrow_client_for
@@ -41,7 +42,7 @@ from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
     previous_period,
 )
 from core.models import InvoiceItem
-from core.services.bulk_rows import objects_update, rows_insert, rows_update
+from core.services.bulk_rows import objects_update, rows_insert, rows_update, tables_analyze
 from core.services.invoices import InvoiceNotPending, invoice_issue, invoice_items_bulk_insert
 from core.tests.factories import InvoiceFactory, ProjectFactory, ResourceFactory
 
@@ -92,6 +93,20 @@ def test_bulk_insert_returns_ids_in_row_order_and_fills_defaults():
     assert [items[pk].name for pk in ids] == [row["name"] for row in rows]
     assert all(item.details == {} and item.unit == "quantity" for item in items.values())
     assert len({item.uuid for item in items.values()}) == len(rows)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are refreshed on PostgreSQL only")
+def test_a_bulk_load_refreshes_the_planner_statistics():
+    resource = ResourceFactory()
+    invoice = InvoiceFactory(customer=resource.project.customer)
+    rows = [{**item_fields(resource, name=f"item {number}"), "invoice_id": invoice.pk} for number in range(2000)]
+    rows_insert(InvoiceItem, rows)
+
+    tables_analyze(InvoiceItem)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [InvoiceItem._meta.db_table])
+        assert cursor.fetchone()[0] >= len(rows)
 
 
 def test_bulk_insert_refuses_an_issued_invoice_and_floats():
