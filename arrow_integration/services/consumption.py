@@ -137,16 +137,21 @@ def consumption_sync_period(
     Arrow failures; `SyncAlreadyRunning` ends the run failed without writing anything.
     """
     targets = list(consumption_sync_targets(settings=settings, resource=resource))
-    run = sync_run_start(settings=settings, kind=SyncRunKind.CONSUMPTION, period=period, total=len(targets))
     applied, failures, done = ApplyOutcome(), [], 0
     try:
-        with sync_period_lock(settings=settings, period=period), arrow_client_for(settings) as client:
-            for fetched, batch_failures in _fetch_in_batches(client, targets, period):
-                applied.merge(consumption_apply(settings=settings, batch=fetched))
-                failures.extend(batch_failures)
-                done += len(fetched) + len(batch_failures)
-                sync_run_progress(run, done=done)
+        with sync_period_lock(settings=settings, period=period):
+            # Recorded once the lock is held: a run still marked running is then either this
+            # one or a dead one (`sync_runs_close_interrupted`).
+            run = sync_run_start(settings=settings, kind=SyncRunKind.CONSUMPTION, period=period, total=len(targets))
+            with arrow_client_for(settings) as client:
+                for fetched, batch_failures in _fetch_in_batches(client, targets, period):
+                    applied.merge(consumption_apply(settings=settings, batch=fetched))
+                    failures.extend(batch_failures)
+                    done += len(fetched) + len(batch_failures)
+                    sync_run_progress(run, done=done)
     except SyncAlreadyRunning as exc:
+        run = sync_run_start(settings=settings, kind=SyncRunKind.CONSUMPTION, period=period, total=len(targets),
+                             holds_scope_lock=False)
         return sync_run_finish(run, outcome=_run_outcome(targets=len(targets), applied=applied, failures=failures),
                                error_message=str(exc))
     error_message = ""

@@ -213,33 +213,39 @@ def consumption_reconciliation_run_period(
     validated the period and `force` is not set. Arrow failures end the run failed with the
     reason (`retryable` in the outcome when Arrow was unavailable); nothing is half-written.
     """
-    run = sync_run_start(settings=settings, kind=SyncRunKind.CONSUMPTION_RECONCILIATION, period=period)
+    kind = SyncRunKind.CONSUMPTION_RECONCILIATION
     outcome = _new_outcome(period, force)
     if not period_is_closed(period, today):
         outcome["reason"] = "The month has not ended; only closed months are finalized."
-        return _finish(run, outcome)
+        return _finish(sync_run_start(settings=settings, kind=kind, period=period, holds_scope_lock=False), outcome)
     index = MappingIndex.for_settings(settings)
+    run = None
     try:
-        with sync_period_lock(settings=settings, period=period), arrow_client_for(settings) as client:
-            grouping = billing_export_group(client=client, settings=settings, period=period, index=index)
-            with grouping.spool:
-                finals = final_amounts_by_customer(grouping, index)
-            outcome["lines"] = sum(amounts.lines for amounts in finals.values())
-            outcome["validated"] = billing_is_validated(finals)
-            if not outcome["validated"] and not force:
-                outcome["reason"] = "Arrow has not validated the billing of this period yet."
-                return _finish(run, outcome)
-            for customer_id, amounts in finals.items():
-                if amounts.problems:
-                    outcome["skipped_customers"].append({
-                        "customer_uuid": amounts.customer_uuid, "customer_name": amounts.customer_name,
-                        "problems": amounts.problems[:MAX_REPORTED_PROBLEMS],
-                    })
-                    continue
-                _reconcile_customer(customer_id=customer_id, amounts=amounts, settings=settings, period=period,
-                                    outcome=outcome, today=today)
+        with sync_period_lock(settings=settings, period=period):
+            # Recorded once the lock is held (see `sync_runs_close_interrupted`).
+            run = sync_run_start(settings=settings, kind=kind, period=period)
+            with arrow_client_for(settings) as client:
+                grouping = billing_export_group(client=client, settings=settings, period=period, index=index)
+                with grouping.spool:
+                    finals = final_amounts_by_customer(grouping, index)
+                outcome["lines"] = sum(amounts.lines for amounts in finals.values())
+                outcome["validated"] = billing_is_validated(finals)
+                if not outcome["validated"] and not force:
+                    outcome["reason"] = "Arrow has not validated the billing of this period yet."
+                    return _finish(run, outcome)
+                for customer_id, amounts in finals.items():
+                    if amounts.problems:
+                        outcome["skipped_customers"].append({
+                            "customer_uuid": amounts.customer_uuid, "customer_name": amounts.customer_name,
+                            "problems": amounts.problems[:MAX_REPORTED_PROBLEMS],
+                        })
+                        continue
+                    _reconcile_customer(customer_id=customer_id, amounts=amounts, settings=settings, period=period,
+                                        outcome=outcome, today=today)
     except (ArrowError, SyncAlreadyRunning) as exc:
         outcome["retryable"] = isinstance(exc, ArrowUnavailable | SyncAlreadyRunning)
+        if run is None:  # the lock was not obtained
+            run = sync_run_start(settings=settings, kind=kind, period=period, holds_scope_lock=False)
         return _finish(run, outcome, error_message=f"Consumption reconciliation of {period} failed: {exc}")
     error_message = ""
     if outcome["skipped_customers"]:

@@ -21,19 +21,22 @@ from arrow_client.periods import Period
 from arrow_integration.choices import SyncRunKind, SyncRunState
 from arrow_integration.models import ArrowSyncRun
 
-# Kinds whose every run is started, and runs to its end, inside `sync_period_lock` of its settings
+# Kinds whose runs are started, and run to their end, inside `sync_period_lock` of their settings
 # and period, and never inside another run of the same kind: a run of these kinds that holds the
-# lock proves that no other run of its (settings, kind, period) is alive. Consumption runs are
-# recorded before they wait for the lock, so a live one may be "running" without holding it.
-SCOPE_LOCKED_KINDS = frozenset({SyncRunKind.BILLING, SyncRunKind.RECONCILIATION})
+# lock proves that no other run of its (settings, kind, period) is alive. (A run that could not
+# get the lock is recorded with ``holds_scope_lock=False`` and closes nothing.)
+SCOPE_LOCKED_KINDS = frozenset({SyncRunKind.BILLING, SyncRunKind.RECONCILIATION, SyncRunKind.CONSUMPTION,
+                                SyncRunKind.CONSUMPTION_RECONCILIATION})
 PROGRESS_INTERVAL_SECONDS = 0.5
 INTERRUPTED_MESSAGE = "interrupted: the run stopped without finishing (found by run {uuid} at {time})"
 
 
-def sync_run_start(*, settings, kind: str, period: Period | None = None, total: int | None = None) -> ArrowSyncRun:
+def sync_run_start(*, settings, kind: str, period: Period | None = None, total: int | None = None,
+                   holds_scope_lock: bool = True) -> ArrowSyncRun:
     """Record that a run of ``kind`` started for ``settings`` (and ``period``).
 
-    Callers of `SCOPE_LOCKED_KINDS` must already hold the (settings, period) lock.
+    Callers of `SCOPE_LOCKED_KINDS` hold the (settings, period) lock, or say they do not
+    (``holds_scope_lock=False``: a run that ends before taking it, or that could not get it).
     """
     run = ArrowSyncRun.objects.create(
         settings=settings,
@@ -42,7 +45,8 @@ def sync_run_start(*, settings, kind: str, period: Period | None = None, total: 
         state=SyncRunState.RUNNING,
         progress_total=total,
     )
-    sync_runs_close_interrupted(run)
+    if holds_scope_lock:
+        sync_runs_close_interrupted(run)
     return run
 
 

@@ -1,8 +1,9 @@
 """Sync runs left "running" by a killed worker are closed by the next run of the same scope.
 
 The rule rests on the (settings, period) run lock, which excludes other runs on PostgreSQL only
-(CI runs the suite there too). On SQLite runs of one month may interleave, so a "running" run is
-left alone there; the last tests check both sides through the real billing import.
+(CI runs the suite there too): every kind records its run once it holds the lock, and a run that
+could not get it closes nothing. On SQLite runs of one month may interleave, so a "running" run
+is left alone there; the last tests check both sides through the real services.
 """
 
 import datetime as dt
@@ -14,6 +15,7 @@ from arrow_client import Period
 from arrow_integration.choices import SyncRunKind, SyncRunState
 from arrow_integration.models import ArrowSyncRun
 from arrow_integration.services.billing_sync import billing_sync_import_period
+from arrow_integration.services.consumption import consumption_sync_period
 from arrow_integration.services.sync_lock import sync_period_lock
 from arrow_integration.services.sync_runs import sync_run_start
 from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
@@ -56,8 +58,12 @@ def assert_untouched(run: ArrowSyncRun) -> None:
     assert (run.state, run.finished_at, run.error_message, run.modified) == before
 
 
+ALL_LOCKED_KINDS = [SyncRunKind.BILLING, SyncRunKind.RECONCILIATION, SyncRunKind.CONSUMPTION,
+                    SyncRunKind.CONSUMPTION_RECONCILIATION]
+
+
 @needs_exclusive_lock
-@pytest.mark.parametrize("kind", [SyncRunKind.BILLING, SyncRunKind.RECONCILIATION])
+@pytest.mark.parametrize("kind", ALL_LOCKED_KINDS)
 def test_a_stale_running_run_of_the_same_scope_is_closed_by_the_next_run(kind):
     settings = ArrowSettingsFactory()
     stale = run_create(settings, kind=kind)
@@ -89,15 +95,26 @@ def test_runs_of_other_scopes_and_finished_runs_are_left_alone():
     assert failed.error_message == "Arrow said 500"
 
 
-@pytest.mark.parametrize("kind", [SyncRunKind.CONSUMPTION, SyncRunKind.CONSUMPTION_RECONCILIATION])
-def test_consumption_runs_are_left_alone_because_they_start_before_taking_the_lock(kind):
+@pytest.mark.parametrize("kind", ALL_LOCKED_KINDS)
+def test_a_run_that_did_not_get_the_lock_closes_nothing(kind):
     settings = ArrowSettingsFactory()
-    waiting_for_the_lock = run_create(settings, kind=kind)
+    holder_of_the_lock = run_create(settings, kind=kind)
 
-    run_start_locked(settings, kind=kind)
+    sync_run_start(settings=settings, kind=kind, period=JANUARY, holds_scope_lock=False)
 
-    assert_untouched(waiting_for_the_lock)
-    assert waiting_for_the_lock.state == SyncRunState.RUNNING
+    assert_untouched(holder_of_the_lock)
+    assert holder_of_the_lock.state == SyncRunState.RUNNING
+
+
+@needs_exclusive_lock
+def test_the_consumption_sync_closes_the_stale_run_of_its_period(billing_settings):
+    period = previous_period()
+    stale = run_create(billing_settings, kind=SyncRunKind.CONSUMPTION, period=period)
+
+    new = consumption_sync_period(settings=billing_settings, period=period)
+
+    assert new.state == SyncRunState.SUCCEEDED
+    assert_closed_as_interrupted(stale, found_by=new)
 
 
 @needs_exclusive_lock
