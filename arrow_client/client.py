@@ -191,8 +191,9 @@ class ArrowClient:
             filters["classifications"] = list(classifications)
         if customer_refs is not None:
             filters["customerXspRefs"] = list(customer_refs)
-        body = self._transport.request(
-            "POST", path, body={"exportTypeReference": export_type_reference, "filters": filters, "page": page}
+        body, digest = self._transport.request(
+            "POST", path, body={"exportTypeReference": export_type_reference, "filters": filters, "page": page},
+            with_digest=True,
         )
 
         def parse() -> BillingExportTable:
@@ -202,7 +203,7 @@ class ArrowClient:
             return BillingExportTable(
                 headers=tuple(headers), values=values, page=info.current_page, total_pages=info.total_pages,
                 total=info.total if info.total is not None else len(values), per_page=info.per_page,
-                default_period=period_from if period_from == period_to else None,
+                default_period=period_from if period_from == period_to else None, digest=digest,
             )
 
         return self._parse(path, "POST", parse)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
 import json
 import logging
 from decimal import Decimal
@@ -36,6 +37,7 @@ API_KEY_HEADER = "apiKey"
 USER_AGENT = "waldur-arrow-client/0.1"
 RETRY_AFTER_STATUSES = (429, 503)
 REDACTED = "***"
+BODY_DIGEST_BYTES = 16
 # Enough pooled connections for a few dozen threads sharing one client.
 CONNECTION_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
 
@@ -93,9 +95,11 @@ class Transport:
         self._http.close()
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                body: dict[str, Any] | None = None) -> Any:
+                body: dict[str, Any] | None = None, with_digest: bool = False) -> Any:
         """Send one logical request (with retries) and return the decoded JSON body.
 
+        With ``with_digest``, returns (decoded body, BLAKE2b digest of the body's bytes): the
+        digest is taken here, in the calling thread, where hashing runs without the GIL.
         Raises `ArrowUnavailable` once retries are spent, other `ArrowError`s immediately.
         """
         retrying = Retrying(
@@ -106,7 +110,7 @@ class Transport:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, method, path, params, body)
+            return retrying(self._attempt, method, path, params, body, with_digest)
         except _RetryableFailure as failure:
             attempts = retrying.statistics.get("attempt_number", self.max_retries + 1)
             detail = f"{failure.detail} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
@@ -119,7 +123,8 @@ class Transport:
                 attempts=attempts,
             ) from None
 
-    def _attempt(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None) -> Any:
+    def _attempt(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None,
+                 with_digest: bool = False) -> Any:
         logger.debug("Arrow %s %s", method, path)
         try:
             response = self._http.request(method, path, params=params, json=body)
@@ -137,6 +142,8 @@ class Transport:
         declared = envelope_status(decoded)
         if declared is not None and declared >= 400:
             self._raise_for_status(method, path, declared, decoded, None)
+        if with_digest:
+            return decoded, hashlib.blake2b(response.content, digest_size=BODY_DIGEST_BYTES).hexdigest()
         return decoded
 
     def _raise_for_status(self, method: str, path: str, status: int, decoded: Any, retry_after: str | None) -> None:

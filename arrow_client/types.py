@@ -212,6 +212,8 @@ class BillingExportTable:
     total: int
     per_page: int | None = None
     default_period: Period | None = None
+    # BLAKE2b of the answer's bytes as Arrow sent them: equal digests, equal pages.
+    digest: str | None = field(default=None, compare=False)
 
     @property
     def is_last(self) -> bool:

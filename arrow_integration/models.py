@@ -203,6 +203,28 @@ class ArrowBillingSyncItem(UuidModel):
         return self.arrow_line_reference
 
 
+class ArrowBillingExportPage(models.Model):
+    """A page of a month's billing export as the last complete import found it (internal).
+
+    ``digest`` covers the page's rows and everything that decided how they were grouped and
+    fingerprinted; ``lines`` holds, for each row, [mapping id, line reference, fingerprint,
+    license reference]. A re-import that reads a page with the same digest takes these instead
+    of digesting every row again (`services.billing_page_records`).
+    """
+
+    settings = models.ForeignKey(ArrowSettings, on_delete=models.CASCADE, related_name="+")
+    report_period = models.DateField()
+    number = models.PositiveIntegerField()
+    digest = models.CharField(max_length=32)
+    lines = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["settings", "report_period", "number"],
+                                    name="arrow_billing_export_page_unique")
+        ]
+
+
 class ArrowConsumptionRecord(UuidModel):
     """Consumption of one license by one resource in one month, provisional until finalized."""
 

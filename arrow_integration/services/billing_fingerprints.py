@@ -33,7 +33,7 @@ LINE_FORMAT_VERSION = 1
 FINGERPRINT_BYTES = 16
 # marshal format 2 writes every value in full; later formats write back-references that depend on
 # how many references to a string exist at the moment, which would make digests unstable.
-_MARSHAL_VERSION = 2
+MARSHAL_VERSION = 2
 NO_RESOURCE = (None, None)
 
 
@@ -45,7 +45,7 @@ class RowFingerprints:
             LINE_FORMAT_VERSION, str(settings.invoice_price_source), str(settings.invoice_item_prefix),
             str(settings.classification_filter or "").strip().casefold(), tuple(map(str, headers)),
         )
-        self._base = hashlib.blake2b(marshal.dumps(context, _MARSHAL_VERSION), digest_size=FINGERPRINT_BYTES)
+        self._base = hashlib.blake2b(marshal.dumps(context, MARSHAL_VERSION), digest_size=FINGERPRINT_BYTES)
         self._per_mapping: dict[str, Any] = {}
 
     def of(self, mapping_reference: str, cells: Sequence[Any]) -> str:
@@ -53,10 +53,10 @@ class RowFingerprints:
         base = self._per_mapping.get(mapping_reference)
         if base is None:
             base = self._per_mapping[mapping_reference] = self._base.copy()
-            base.update(marshal.dumps(str(mapping_reference), _MARSHAL_VERSION))
+            base.update(marshal.dumps(str(mapping_reference), MARSHAL_VERSION))
         digest = base.copy()
         try:
-            digest.update(marshal.dumps(cells, _MARSHAL_VERSION))
+            digest.update(marshal.dumps(cells, MARSHAL_VERSION))
         except ValueError:  # a value marshal does not know (a number parsed as Decimal): its repr is exact
             digest.update(b"repr:" + repr(tuple(cells)).encode())
         return digest.hexdigest()

@@ -12,9 +12,11 @@ repeated line references within one import, lines of another period or classific
 
 For the billing import (``known`` given), each raw row is first fingerprinted
 (`billing_fingerprints`): a row the month already holds unchanged is only counted and its
-reference noted; only new or changed rows are parsed, spooled and written.
+reference noted; only new or changed rows are parsed, spooled and written. A page read
+byte for byte as an earlier import recorded it (`billing_page_records`) gives its rows'
+fingerprints without digesting them.
 
-This module reads Arrow and the known fingerprints, and writes only the temporary spool.
+This module reads Arrow, the known fingerprints and page records, and writes only the temporary spool.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from arrow_client.parsing import BILLING_COLUMNS, BillingRowKeys, billing_table_
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping
 from arrow_integration.services.billing_fingerprints import KnownLines, RowFingerprints
+from arrow_integration.services.billing_page_records import PageRecords, page_context, page_digest
 from arrow_integration.services.billing_spool import BillingLineSpool
 
 # Bound on the number of distinct unmapped customers and error texts kept in an outcome.
@@ -106,6 +109,9 @@ class ExportGrouping:
     seen: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     # Rows recognised as unchanged by mapping id (counted and seen, never spooled).
     unchanged: Counter = field(default_factory=Counter)
+    # Pages taken whole from an earlier import's record, and what this import can record.
+    pages_recognised: int = 0
+    page_rows: dict[int, tuple[str, list]] = field(default_factory=dict)
 
     @property
     def unchanged_lines(self) -> int:
@@ -126,6 +132,7 @@ class ExportGrouping:
             "rows": self.rows,
             "lines": self.lines,
             "lines_recognised_unchanged": self.unchanged_lines,
+            "pages_recognised_unchanged": self.pages_recognised,
             "unmapped_lines": sum(self.unmapped_lines.values()),
             "unmapped_customers": dict(self.unmapped_lines.most_common(MAX_REPORTED_ENTRIES)),
             "unmapped_line_errors": self.unmapped_errors,
@@ -194,15 +201,17 @@ def _accepted_lines(page: BillingExportPage, grouping: ExportGrouping, index: Ma
     return accepted
 
 
-def _spool(grouping: ExportGrouping, entries: list[tuple[int, str, str, BillingLine | None]]) -> None:
+def _spool(grouping: ExportGrouping, entries: list[tuple[int, str, str, BillingLine | None]]) -> int:
     """Keep (mapping id, line reference, fingerprint, line) entries in export order: a reference
     seen before under the same mapping is a repeat; a line of None is a row recognised as
-    unchanged, only counted."""
+    unchanged, only counted. Returns how many entries were repeats."""
     spooled = []
+    repeats = 0
     for key, reference, fingerprint, line in entries:
         seen = grouping.seen[key]
         if reference in seen:
             grouping.duplicates[key].append(reference)
+            repeats += 1
             continue
         seen.add(reference)
         if line is None:
@@ -211,6 +220,7 @@ def _spool(grouping: ExportGrouping, entries: list[tuple[int, str, str, BillingL
             spooled.append((key, fingerprint, line))
     grouping.spool.add_many(spooled)
     grouping.spool.commit()
+    return repeats
 
 
 def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: MappingIndex, *,
@@ -221,15 +231,27 @@ def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: Mappin
 
 
 def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: MappingIndex, *, settings,
-                 known: KnownLines, period: Period, classification: str, license_reference: str | None) -> None:
+                 known: KnownLines, records: PageRecords, context: bytes, period: Period, classification: str,
+                 license_reference: str | None) -> None:
     """Group a raw page: rows `known` recognises as unchanged are only counted, the others are
-    parsed and grouped like `_group_page`, each with its fingerprint."""
+    parsed and grouped like `_group_page`, each with its fingerprint. A page recorded by an
+    earlier import with the same digest gives its rows' keys without reading them."""
+    digest = page_digest(context, table)
+    recorded = records.rows_of(table.page, digest)
+    if recorded is not None and all(known.is_unchanged(*row) for row in recorded):
+        grouping.rows += len(recorded)
+        grouping.lines += len(recorded)
+        grouping.pages_recognised += 1
+        grouping.page_rows[table.page] = (digest, recorded)
+        _spool(grouping, [(mapping_id, reference, fingerprint, None)
+                          for mapping_id, reference, fingerprint, _license in recorded])
+        return
     read = BillingRowKeys(table.headers).read
     fingerprint_of = RowFingerprints(settings=settings, headers=table.headers).of
     is_unchanged = known.is_unchanged
     match = index.match
     entries: dict[int, tuple] = {}  # by position in the page, to keep export order
-    fingerprint_at: dict[int, str] = {}
+    row_keys: dict[int, tuple] = {}  # (mapping id, reference, fingerprint, license) by position
     to_parse: list[int] = []
     for position, values in enumerate(table.values):
         keys = read(values)
@@ -239,10 +261,10 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
             continue
         cells, reference, _customer_id, _customer_name, license = keys
         fingerprint = fingerprint_of(mapping.arrow_reference, cells)
+        row_keys[position] = (mapping.id, reference, fingerprint, license)
         if is_unchanged(mapping.id, reference, fingerprint, license):
             entries[position] = (mapping.id, reference, fingerprint, None)
         else:
-            fingerprint_at[position] = fingerprint
             to_parse.append(position)
     grouping.rows += len(entries)
     grouping.lines += len(entries)
@@ -252,8 +274,13 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
         for key, line in _accepted_lines(page, grouping, index, period=period, classification=classification,
                                          license_reference=license_reference):
             position = line.row_number - first
-            entries[position] = (key, line.line_reference, fingerprint_at.get(position, ""), line)
-    _spool(grouping, [entries[position] for position in sorted(entries)])
+            fingerprint = row_keys[position][2] if position in row_keys else ""
+            entries[position] = (key, line.line_reference, fingerprint, line)
+    repeats = _spool(grouping, [entries[position] for position in sorted(entries)])
+    # Recorded only when every row went to a mapping, as it was read: the record replays that.
+    if (digest is not None and license_reference is None and not repeats
+            and len(entries) == len(row_keys) == len(table.values)):
+        grouping.page_rows[table.page] = (digest, [row_keys[position] for position in sorted(row_keys)])
 
 
 def billing_export_group(
@@ -265,6 +292,7 @@ def billing_export_group(
     license_reference: str | None = None,
     on_page: Callable[[BillingExportPage | BillingExportTable], None] | None = None,
     known: KnownLines | None = None,
+    records: PageRecords | None = None,
 ) -> ExportGrouping:
     """Stream ``period``'s export of ``settings`` into a spool grouped by mapping.
 
@@ -275,6 +303,7 @@ def billing_export_group(
     closed before re-raising.
     """
     classification = (settings.classification_filter or "").strip()
+    context = page_context(settings=settings, mappings=index.mappings.values())
     grouping = ExportGrouping(spool=BillingLineSpool())
     options = {"classifications": [classification] if classification else None,
                "read_ahead": EXPORT_READ_AHEAD_PAGES}
@@ -291,8 +320,9 @@ def billing_export_group(
                 _group_page(page, grouping, index, period=period, classification=classification,
                             license_reference=license_reference)
             else:
-                _group_table(page, grouping, index, settings=settings, known=known, period=period,
-                             classification=classification, license_reference=license_reference)
+                _group_table(page, grouping, index, settings=settings, known=known, records=records or PageRecords({}),
+                             context=context, period=period, classification=classification,
+                             license_reference=license_reference)
             if on_page is not None:
                 on_page(page)
     except BaseException:

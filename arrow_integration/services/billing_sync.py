@@ -41,6 +41,7 @@ from arrow_integration.services.billing_grouping import (
     export_client,
 )
 from arrow_integration.services.billing_items import MappingImport, billing_sync_import_batch
+from arrow_integration.services.billing_page_records import PageRecords, page_records_replace
 from arrow_integration.services.sync_lock import sync_period_lock, write_lock_acquire
 from arrow_integration.services.sync_runs import sync_run_finish, sync_run_progress, sync_run_start
 from arrow_integration.services.validation import billing_sync_validate_if_complete
@@ -224,11 +225,14 @@ def billing_sync_import_period(
             with export_client(settings, client) as arrow:
                 known = KnownLines.load(mappings=index.mappings.values(), period=period,
                                         license_reference=license_reference)
+                # Page records describe whole pages: a one-license import neither uses nor makes them.
+                records = PageRecords.load(settings=settings, period=period) if license_reference is None else None
                 grouping = billing_export_group(
                     client=arrow, settings=settings, period=period, index=index, license_reference=license_reference,
                     on_page=lambda page: sync_run_progress(run, done=page.page, total=page.total_pages), known=known,
+                    records=records,
                 )
-                del known  # not needed for the writes: free it before them
+                del known, records  # not needed for the writes: free them before
         except (ArrowError, BillingImportError) as exc:
             message = f"Billing import of {period} failed: {exc}"
             billing_syncs_record_failure(mappings=index.mappings.values(), period=period, message=message)
@@ -240,6 +244,8 @@ def billing_sync_import_period(
             outcome.update(grouping.outcome())
             outcome.update(_import_mappings(settings=settings, period=period, index=index, grouping=grouping,
                                             run=run, today=today, license_reference=license_reference))
+        if license_reference is None:
+            page_records_replace(settings=settings, period=period, pages=grouping.page_rows)
         if outcome["items_created"] >= ANALYZE_AFTER_ITEMS:
             tables_analyze(ArrowBillingSyncItem, InvoiceItem)
         errors = list(outcome["failures"].values())

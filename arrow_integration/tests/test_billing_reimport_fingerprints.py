@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from arrow_integration.clients import arrow_client_for
-from arrow_integration.models import ArrowBillingSyncItem
+from arrow_integration.models import ArrowBillingExportPage, ArrowBillingSyncItem
 from arrow_integration.services.billing_fingerprints import KnownLines
 from arrow_integration.services.billing_grouping import MappingIndex, billing_export_group
 from arrow_integration.services.billing_sync import billing_sync_import_period
@@ -157,3 +157,67 @@ def test_a_recognised_row_repeated_in_the_export_is_still_reported(billing_setti
     with grouping.spool:
         assert grouping.unchanged_lines == imported  # the repeat is reported, not counted
         assert dict(grouping.duplicates) == {mapped[NORDIC].pk: [first[table.headers.index("Sequence")]]}
+
+
+@pytest.fixture
+def small_pages(arrow_emulator, billing_settings):
+    """The export in pages of three rows, so that a month has many pages."""
+    arrow_emulator.control.reset("demo", export_page_size=3, today=arrow_emulator.control.health()["today"])
+    return billing_settings
+
+
+def test_pages_read_before_are_taken_whole_from_their_record(small_pages, mapped):
+    period = previous_period()
+    first = billing_sync_import_period(settings=small_pages, period=period)
+    records = ArrowBillingExportPage.objects.filter(settings=small_pages, report_period=period.first_day)
+    # Pages with a row of an unmapped customer are read row by row every time.
+    assert 0 < records.count() < first["pages"]
+    before_items, before_sync_items = invoice_items(), sync_items()
+
+    again = billing_sync_import_period(settings=small_pages, period=period)
+
+    assert again["pages_recognised_unchanged"] == records.count()
+    assert again["lines_recognised_unchanged"] == again["items_unchanged"] == first["items_created"]
+    assert again["items_created"] == again["items_updated"] == 0 and again["missing_lines"] == {}
+    assert invoice_items() == before_items and sync_items() == before_sync_items
+
+
+def test_a_changed_row_takes_its_page_row_by_row(small_pages, mapped, arrow_emulator):
+    period = previous_period()
+    billing_sync_import_period(settings=small_pages, period=period)
+    recorded = ArrowBillingExportPage.objects.filter(settings=small_pages, report_period=period.first_day).count()
+    line = next(line for line in export_lines(small_pages, period) if line.license_reference == PRODUCTION_LICENSE)
+    arrow_emulator.control.set_line_price(line.line_reference, sell="2222.22222", buy="1999.99999")
+
+    outcome = billing_sync_import_period(settings=small_pages, period=period)
+
+    assert outcome["pages_recognised_unchanged"] == recorded - 1 and outcome["items_updated"] == 1
+    item = ArrowBillingSyncItem.objects.select_related("invoice_item").get(arrow_line_reference=line.line_reference)
+    assert item.invoice_item.unit_price == Decimal("2222.22222")
+    assert billing_sync_import_period(settings=small_pages, period=period)["pages_recognised_unchanged"] == recorded
+
+
+def test_a_recorded_page_whose_items_changed_locally_is_read_row_by_row(small_pages, mapped):
+    period = previous_period()
+    billing_sync_import_period(settings=small_pages, period=period)
+    resource = ResourceFactory(project=ProjectFactory(customer=mapped[NORDIC].waldur_customer),
+                               backend_id=PRODUCTION_LICENSE)
+
+    outcome = billing_sync_import_period(settings=small_pages, period=period)
+
+    charged = InvoiceItem.objects.filter(details__license_reference=PRODUCTION_LICENSE)
+    assert outcome["items_updated"] == charged.count() == 2
+    assert {item.resource_id for item in charged} == {resource.pk}
+
+
+def test_a_changed_mapping_retires_every_page_record(small_pages, mapped):
+    period = previous_period()
+    billing_sync_import_period(settings=small_pages, period=period)
+    mapping = mapped[NORDIC]
+    mapping.arrow_company_name = "Nordic Cloud Solutions Oy"
+    mapping.save()
+
+    outcome = billing_sync_import_period(settings=small_pages, period=period)
+
+    assert outcome["pages_recognised_unchanged"] == 0 and outcome["items_updated"] == 0
+    assert billing_sync_import_period(settings=small_pages, period=period)["pages_recognised_unchanged"] > 0
