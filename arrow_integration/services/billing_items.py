@@ -33,8 +33,8 @@ from core.models import Invoice
 from core.services.bulk_rows import objects_update, rows_insert, rows_update
 from core.services.invoices import invoice_current_pending, invoice_items_bulk_insert
 
-SYNC_ITEM_UPDATE_FIELDS = [*billing_lines.SYNC_ITEM_LINE_FIELDS, "original_price", "compensation_item", "line_fingerprint",
-                           "modified"]
+SYNC_ITEM_UPDATE_FIELDS = [*billing_lines.SYNC_ITEM_LINE_FIELDS, "original_price", "compensation_item",
+                           "line_fingerprint", "modified"]
 # What an invoice item of a line is compared on, in the order of `_SNAPSHOT_COLUMNS` below.
 INVOICE_ITEM_COMPARED = ("name", "resource", "project", "unit_price", "quantity", "article_code", "start", "end",
                          "details")
