@@ -216,7 +216,8 @@ class ArrowBillingExportPage(models.Model):
     report_period = models.DateField()
     number = models.PositiveIntegerField()
     digest = models.CharField(max_length=32)
-    lines = models.JSONField(default=list)
+    # JSON text: written and read whole, never queried (PostgreSQL would parse JSONB for nothing).
+    lines = models.TextField(default="[]")
 
     class Meta:
         constraints = [

@@ -12,6 +12,7 @@ reading and digesting rows, never a comparison with the stored items.
 from __future__ import annotations
 
 import hashlib
+import json
 import marshal
 from collections.abc import Iterable
 
@@ -57,7 +58,11 @@ class PageRecords:
     @classmethod
     def load(cls, *, settings, period: Period) -> PageRecords:
         rows = ArrowBillingExportPage.objects.filter(settings=settings, report_period=period.first_day)
-        return cls({number: (digest, lines) for number, digest, lines in rows.values_list("number", "digest", "lines")})
+        return cls({number: (digest, json.loads(lines))
+                    for number, digest, lines in rows.values_list("number", "digest", "lines")})
+
+    def digests(self) -> dict[int, str]:
+        return {number: digest for number, (digest, _rows) in self._pages.items()}
 
     def rows_of(self, number: int, digest: str | None) -> list[RowKeys] | None:
         """The recorded rows of page ``number`` when it had ``digest``, else None."""
@@ -67,12 +72,18 @@ class PageRecords:
         return [tuple(row) for row in found[1]]
 
 
-def page_records_replace(*, settings, period: Period, pages: dict[int, tuple[str, list[RowKeys]]]) -> None:
-    """Make ``pages`` (number → digest, rows) the month's records, replacing the previous ones."""
+def page_records_replace(*, settings, period: Period, pages: dict[int, tuple[str, list[RowKeys]]],
+                         recorded: dict[int, str]) -> None:
+    """Make ``pages`` (number → digest, rows) the month's records; ``recorded`` (number →
+    digest) are those the import started with: pages recorded with the same digest stay as they are."""
+    kept = [number for number, (digest, _rows) in pages.items() if recorded.get(number) == digest]
+    if len(kept) == len(pages) == len(recorded):
+        return
     with transaction.atomic():
-        ArrowBillingExportPage.objects.filter(settings=settings, report_period=period.first_day).delete()
+        ArrowBillingExportPage.objects.filter(settings=settings, report_period=period.first_day).exclude(
+            number__in=kept).delete()
         ArrowBillingExportPage.objects.bulk_create([
             ArrowBillingExportPage(settings=settings, report_period=period.first_day, number=number, digest=digest,
-                                   lines=[list(row) for row in rows])
-            for number, (digest, rows) in sorted(pages.items())
+                                   lines=json.dumps(rows, separators=(",", ":")))
+            for number, (digest, rows) in sorted(pages.items()) if number not in kept
         ], batch_size=20)

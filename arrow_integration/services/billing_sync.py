@@ -232,6 +232,7 @@ def billing_sync_import_period(
                     on_page=lambda page: sync_run_progress(run, done=page.page, total=page.total_pages), known=known,
                     records=records,
                 )
+                recorded = records.digests() if records is not None else {}
                 del known, records  # not needed for the writes: free them before
         except (ArrowError, BillingImportError) as exc:
             message = f"Billing import of {period} failed: {exc}"
@@ -245,7 +246,7 @@ def billing_sync_import_period(
             outcome.update(_import_mappings(settings=settings, period=period, index=index, grouping=grouping,
                                             run=run, today=today, license_reference=license_reference))
         if license_reference is None:
-            page_records_replace(settings=settings, period=period, pages=grouping.page_rows)
+            page_records_replace(settings=settings, period=period, pages=grouping.page_rows, recorded=recorded)
         if outcome["items_created"] >= ANALYZE_AFTER_ITEMS:
             tables_analyze(ArrowBillingSyncItem, InvoiceItem)
         errors = list(outcome["failures"].values())

@@ -173,10 +173,12 @@ def test_pages_read_before_are_taken_whole_from_their_record(small_pages, mapped
     # Pages with a row of an unmapped customer are read row by row every time.
     assert 0 < records.count() < first["pages"]
     before_items, before_sync_items = invoice_items(), sync_items()
+    before_records = list(records.order_by("id").values_list("id", "number", "digest"))
 
     again = billing_sync_import_period(settings=small_pages, period=period)
 
     assert again["pages_recognised_unchanged"] == records.count()
+    assert list(records.order_by("id").values_list("id", "number", "digest")) == before_records
     assert again["lines_recognised_unchanged"] == again["items_unchanged"] == first["items_created"]
     assert again["items_created"] == again["items_updated"] == 0 and again["missing_lines"] == {}
     assert invoice_items() == before_items and sync_items() == before_sync_items
