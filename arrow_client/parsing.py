@@ -10,8 +10,7 @@ row, `TabularParseError` for consumption), never replaced by zero.
 from __future__ import annotations
 
 import datetime as dt
-import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -24,6 +23,7 @@ from arrow_client.types import (
     BillingLineError,
     ConsumptionLine,
     PageInfo,
+    RowDicts,
 )
 
 # Billing export: logical field -> accepted titles, preferred first.
@@ -138,7 +138,7 @@ def export_columns_compatibility(headers: Sequence[str]) -> ColumnCompatibility:
 
 def parse_arrow_date(value: Any) -> dt.date | None:
     """Parse an Arrow date (``MM/DD/YYYY``); empty means ``None``; raises `ValueError` for garbage."""
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     if len(text) == 10 and text[2] == "/" and text[5] == "/" and text.isascii():
@@ -200,22 +200,6 @@ def parse_billing_rows(
     return RowDicts(headers, well_formed), tuple(lines), tuple(errors)
 
 
-class RowDicts(Sequence):
-    """Rows as dicts of column title → value, built when read (most callers never read them)."""
-
-    def __init__(self, headers: Sequence[str], rows: list[Sequence[Any]]) -> None:
-        self._headers = tuple(headers)
-        self._rows = rows
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [dict(zip(self._headers, row, strict=True)) for row in self._rows[index]]
-        return dict(zip(self._headers, self._rows[index], strict=True))
-
-
 def billing_export_page(
     headers: Sequence[str],
     values: Sequence[Any],
@@ -250,42 +234,6 @@ def billing_table_parse(table: BillingExportTable, positions: Iterable[int] | No
     )
 
 
-class BillingRowKeys:
-    """Reads what identifies a raw export row, without parsing the row.
-
-    `read` gives the cells that parsing reads (the row's content as far as a `BillingLine` can
-    tell) and, from them, the same texts as parsing would (stripped, ``None`` when empty): the
-    line reference (``Sequence``, else ``Order Id``), the customer's id and name and the license
-    reference. ``None`` for a row that is not a list of one value per column.
-    """
-
-    _NAMES = ("sequence", "order_id", "customer_id", "customer_name", "license_reference")
-
-    def __init__(self, headers: Sequence[str]) -> None:
-        position = {title: index for index, title in enumerate(headers)}  # as `_FastRowParser`
-        columns = resolve_columns(headers, BILLING_COLUMNS)
-        self.width = len(headers)
-        read = sorted({position[title] for title in columns.values()})
-        self._cells = _tuple_getter(read)
-        offset = {index: number for number, index in enumerate(read)}
-        self._offsets = tuple(offset[position[columns[name]]] if name in columns else None for name in self._NAMES)
-
-    def read(self, values: Any) -> tuple[tuple, str | None, str | None, str | None, str | None] | None:
-        if not isinstance(values, list | tuple) or len(values) != self.width:
-            return None
-        cells = self._cells(values)
-        sequence, order_id, customer_id, customer_name, license_reference = (
-            None if offset is None else _text(cells[offset]) for offset in self._offsets
-        )
-        return cells, sequence or order_id, customer_id, customer_name, license_reference
-
-
-def _tuple_getter(positions: list[int]) -> Callable[[Sequence[Any]], tuple]:
-    if len(positions) > 1:
-        return operator.itemgetter(*positions)
-    return lambda values: tuple(values[index] for index in positions)
-
-
 class _RowReader:
     """Reads one export row's fields by logical name, collecting errors instead of raising."""
 
@@ -298,7 +246,7 @@ class _RowReader:
 
     def text(self, name: str) -> str | None:
         title = self.columns.get(name)
-        return None if title is None else _text(self.row[title])
+        return None if title is None else cell_text(self.row[title])
 
     def fail(self, name: str, reason: str) -> None:
         title = self.columns.get(name) or describe_field(name)
@@ -313,7 +261,7 @@ class _RowReader:
                 self.fail(name, f"the export has no {describe_field(name)} column")
             return None
         raw = self.row[self.columns[name]]
-        if _text(raw) is None:
+        if cell_text(raw) is None:
             if required:
                 self.fail(name, "empty amount")
             return None
@@ -366,7 +314,7 @@ class _FastRowParser:
         if raw.__class__ is str:
             text = raw.strip()
             return parse_decimal_text(text) if text else None
-        return None if _text(raw) is None else parse_decimal(raw)
+        return None if cell_text(raw) is None else parse_decimal(raw)
 
     def _date(self, text: str | None) -> dt.date | None:
         if text is None:
@@ -378,7 +326,7 @@ class _FastRowParser:
     def parse(self, values: Sequence[Any], row_number: int) -> BillingLine | None:
         if not self.usable:
             return None
-        sequence, order_id, period_text = (None if index is None else _text(values[index]) for index in self._keys)
+        sequence, order_id, period_text = (None if index is None else cell_text(values[index]) for index in self._keys)
         if (sequence or order_id) is None or (period_text is None and self.default_period is None):
             return None
         try:
@@ -390,16 +338,16 @@ class _FastRowParser:
                 self._amount(values, index) for index in self._amounts
             )
             bill_from, bill_to, validation_date = (
-                self._date(None if index is None else _text(values[index])) for index in self._date_positions
+                self._date(None if index is None else cell_text(values[index])) for index in self._date_positions
             )
         except ValueError:  # InvalidAmount included
             return None
         if sell_total is None or buy_total is None:
             return None
         fields = {}
-        for name, index in self._texts:  # `_text` written out: 15 cells a row
+        for name, index in self._texts:  # `cell_text` written out: 15 cells a row
             raw = None if index is None else values[index]
-            fields[name] = (raw.strip() or None) if raw.__class__ is str else _text(raw)
+            fields[name] = (raw.strip() or None) if raw.__class__ is str else cell_text(raw)
         fields.update(
             row_number=row_number,
             line_reference=sequence or order_id,
@@ -505,7 +453,7 @@ def parse_consumption_lines(headers: Sequence[str], lines: Sequence[Any]) -> lis
 
         def text(name: str, row: dict[str, Any] = row) -> str | None:
             title = columns.get(name)
-            value = None if title is None else _text(row[title])
+            value = None if title is None else cell_text(row[title])
             return None if value == CONSUMPTION_NULL else value
 
         def amount(name: str, number: int = number) -> Decimal | None:
@@ -539,7 +487,7 @@ def parse_consumption_lines(headers: Sequence[str], lines: Sequence[Any]) -> lis
     return parsed
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
     """A cell as stripped text; ``None`` for JSON null and empty strings."""
     if value is None:
         return None

@@ -178,6 +178,22 @@ class BillingLineError:
     reason: str
 
 
+class RowDicts(Sequence):
+    """Rows as dicts of column title → value, built when read (most callers never read them)."""
+
+    def __init__(self, headers: Sequence[str], rows: list[Sequence[Any]]) -> None:
+        self._headers = tuple(headers)
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [dict(zip(self._headers, row, strict=True)) for row in self._rows[index]]
+        return dict(zip(self._headers, self._rows[index], strict=True))
+
+
 @dataclass(frozen=True)
 class BillingExportPage:
     """One page of a billing export: column titles, raw rows, parsed lines and row errors."""

@@ -37,19 +37,22 @@ MARSHAL_VERSION = 2
 NO_RESOURCE = (None, None)
 
 
+def settings_context(settings) -> tuple:
+    """What of the settings decides what a row becomes (with `LINE_FORMAT_VERSION`)."""
+    return (LINE_FORMAT_VERSION, str(settings.invoice_price_source), str(settings.invoice_item_prefix),
+            str(settings.classification_filter or "").strip().casefold())
+
+
 class RowFingerprints:
     """Fingerprints of the rows of one export page for one settings row."""
 
     def __init__(self, *, settings, headers: Sequence[str]) -> None:
-        context = (
-            LINE_FORMAT_VERSION, str(settings.invoice_price_source), str(settings.invoice_item_prefix),
-            str(settings.classification_filter or "").strip().casefold(), tuple(map(str, headers)),
-        )
+        context = (*settings_context(settings), tuple(map(str, headers)))
         self._base = hashlib.blake2b(marshal.dumps(context, MARSHAL_VERSION), digest_size=FINGERPRINT_BYTES)
         self._per_mapping: dict[str, Any] = {}
 
     def of(self, mapping_reference: str, cells: Sequence[Any]) -> str:
-        """Fingerprint of a row of ``cells`` (`arrow_client.parsing.BillingRowKeys.read`) of a mapping."""
+        """Fingerprint of a row of ``cells`` (`arrow_client.row_keys.BillingRowKeys.read`) of a mapping."""
         base = self._per_mapping.get(mapping_reference)
         if base is None:
             base = self._per_mapping[mapping_reference] = self._base.copy()

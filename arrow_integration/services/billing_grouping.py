@@ -28,7 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from arrow_client import ArrowClient, BillingExportPage, BillingExportTable, BillingLine, BillingLineError, Period
-from arrow_client.parsing import BILLING_COLUMNS, BillingRowKeys, billing_table_parse, resolve_columns
+from arrow_client.parsing import BILLING_COLUMNS, billing_table_parse, resolve_columns
+from arrow_client.row_keys import BillingRowKeys
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping
 from arrow_integration.services.billing_fingerprints import KnownLines, RowFingerprints

@@ -14,20 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 
 from arrow_client import BillingExportTable, Period
 from arrow_integration.models import ArrowBillingExportPage
-from arrow_integration.services.billing_fingerprints import (
-    FINGERPRINT_BYTES,
-    LINE_FORMAT_VERSION,
-    MARSHAL_VERSION,
-)
+from arrow_integration.services.billing_fingerprints import FINGERPRINT_BYTES, MARSHAL_VERSION, settings_context
 
-# (mapping id, line reference, fingerprint, license reference) of one row
-RowKeys = tuple[int, str, str, str | None]
+# [mapping id, line reference, fingerprint, license reference] of one row
+RowKeys = Sequence
 
 
 def page_context(*, settings, mappings: Iterable) -> bytes:
@@ -35,10 +31,7 @@ def page_context(*, settings, mappings: Iterable) -> bytes:
     signature = sorted(
         (mapping.pk, str(mapping.arrow_reference), str(mapping.arrow_company_name or "")) for mapping in mappings
     )
-    return marshal.dumps((
-        LINE_FORMAT_VERSION, str(settings.invoice_price_source), str(settings.invoice_item_prefix),
-        str(settings.classification_filter or "").strip().casefold(), signature,
-    ), MARSHAL_VERSION)
+    return marshal.dumps((*settings_context(settings), signature), MARSHAL_VERSION)
 
 
 def page_digest(context: bytes, table: BillingExportTable) -> str | None:
@@ -69,7 +62,7 @@ class PageRecords:
         found = self._pages.get(number)
         if digest is None or found is None or found[0] != digest:
             return None
-        return [tuple(row) for row in found[1]]
+        return found[1]
 
 
 def page_records_replace(*, settings, period: Period, pages: dict[int, tuple[str, list[RowKeys]]],
