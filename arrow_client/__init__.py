@@ -12,6 +12,7 @@ from arrow_client.errors import (
     ArrowNotFound,
     ArrowRequestError,
     ArrowUnavailable,
+    UNREACHABLE_MESSAGE,
 )
 from arrow_client.money import InvalidAmount, format_decimal, parse_decimal
 from arrow_client.parsing import ColumnCompatibility, export_columns_compatibility
@@ -54,6 +55,7 @@ __all__ = [
     "PageInfo",
     "Partner",
     "Period",
+    "UNREACHABLE_MESSAGE",
     "Vendor",
     "consumption_totals",
     "export_columns_compatibility",

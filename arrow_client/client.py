@@ -367,8 +367,18 @@ def _is_last_export_page(page: BillingExportPage | BillingExportTable) -> bool:
     return page.page >= page.total_pages or not page.rows and not page.errors
 
 
+# Path segments that quoting leaves as they are and that URL normalisation would resolve
+# (".." climbs out of "licenses/" to the API root): refused instead.
+DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def _segment(value: str) -> str:
-    """Quote one path segment (references go into URLs)."""
-    if not value or not str(value).strip():
+    """One path segment from a reference: every reserved character quoted ("/" becomes %2F,
+    "%" %25, so "%2e%2e" stays literal), dot segments refused; ValueError for those and for empty
+    references. The request thus stays on the path it was built for."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
         raise ValueError("an empty reference cannot be looked up")
-    return quote(str(value).strip(), safe="")
+    if text in DOT_SEGMENTS:
+        raise ValueError(f"{text!r} is not a reference")
+    return quote(text, safe="")

@@ -8,11 +8,16 @@ contain the API key: the transport redacts it before building any message.
 - `ArrowNotFound`: 404, the customer, license or export type does not exist. Not retried.
 - `ArrowRequestError`: any other 4xx, Arrow rejected the request as made. Not retried.
 - `ArrowUnavailable`: connection errors, timeouts, 429 and 5xx, after the retries are spent.
+  Failures below HTTP (refused, reset, timeout, DNS, TLS) all carry one message,
+  `UNREACHABLE_MESSAGE`, so that an answer built from it never tells an open port from a closed
+  one; the transport logs the technical cause.
 - `ArrowBadResponse`: a 2xx answer that is not the JSON envelope it should be, or a pagination
   that does not end.
 """
 
 from __future__ import annotations
+
+UNREACHABLE_MESSAGE = "Arrow could not be reached at this URL"
 
 
 class ArrowError(Exception):

@@ -4,7 +4,9 @@ One `Transport` wraps one `httpx.Client` (thread-safe, so a transport may be sha
 Retries (tenacity, exponential backoff with jitter, bounded) cover connection errors, timeouts,
 429 and 5xx; a ``Retry-After`` on 429/503 is honoured up to a cap. Other 4xx are never retried.
 The API key is sent as the ``apiKey`` header and redacted from every message this module builds;
-logs carry the method and path only.
+logs carry the method and path only. A failure below HTTP (connection refused or reset, timeout,
+DNS, TLS) is reported with one neutral message whatever its cause, which only the log names:
+an answer must not let a caller map which ports of a host are open.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from arrow_client.errors import (
     ArrowNotFound,
     ArrowRequestError,
     ArrowUnavailable,
+    UNREACHABLE_MESSAGE,
     describe_failure,
 )
 from arrow_client.payloads import envelope_status, error_message
@@ -46,16 +49,17 @@ class _RetryableFailure(Exception):
     """One failed attempt that may succeed later; becomes `ArrowUnavailable` when retries run out."""
 
     def __init__(self, detail: str, *, status: int | None = None, arrow_message: str | None = None,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, cause: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.status = status
         self.arrow_message = arrow_message
         self.retry_after = retry_after
+        self.cause = cause  # the technical reason of a failure below HTTP: for the log only
 
     def __str__(self) -> str:
         if self.status is None:
-            return self.detail
+            return self.cause or self.detail
         return f"HTTP {self.status}" + (f": {self.arrow_message}" if self.arrow_message else "")
 
 
@@ -114,6 +118,8 @@ class Transport:
         except _RetryableFailure as failure:
             attempts = retrying.statistics.get("attempt_number", self.max_retries + 1)
             detail = f"{failure.detail} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
+            logger.warning("Arrow %s %s failed (%s); giving up after %d attempt(s)", method, path,
+                           self._redact(str(failure)), attempts)
             raise ArrowUnavailable(
                 self._redact(describe_failure(method, path, status=failure.status,
                                               arrow_message=failure.arrow_message, detail=detail)),
@@ -129,9 +135,10 @@ class Transport:
         try:
             response = self._http.request(method, path, params=params, json=body)
         except httpx.TimeoutException as exc:
-            raise _RetryableFailure(f"timed out after {self.timeout:g}s ({type(exc).__name__})") from None
+            raise _RetryableFailure(UNREACHABLE_MESSAGE,
+                                    cause=f"timed out after {self.timeout:g}s ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
-            raise _RetryableFailure(f"connection failed ({type(exc).__name__})") from None
+            raise _RetryableFailure(UNREACHABLE_MESSAGE, cause=f"connection failed ({type(exc).__name__})") from None
         status = response.status_code
         decoded = _decode_json(response.content)
         if not 200 <= status < 300:

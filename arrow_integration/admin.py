@@ -1,8 +1,10 @@
 """Django admin pages of the Arrow objects, for operators running the service stand-alone.
 
 Settings and mappings are editable; the API key is a write-only password input (left empty it
-keeps the stored key) and its encrypted form is never shown. Billing syncs, their items,
-consumption records and sync runs are read-only: only the sync services write them.
+keeps the stored key, unless the URL changes: then it is required) and its encrypted form is
+never shown. The URL is checked by the model's validation (`services.url_guard`). Billing
+syncs, their items, consumption records and sync runs are read-only: only the sync services
+write them.
 """
 
 from django import forms
@@ -18,14 +20,14 @@ from arrow_integration.models import (
     ArrowSyncRun,
     ArrowVendorOfferingMapping,
 )
-from arrow_integration.services.settings import arrow_settings_store
+from arrow_integration.services.settings import API_KEY_REQUIRED_FOR_NEW_URL, arrow_settings_store
 
 
 class ArrowSettingsAdminForm(forms.ModelForm):
     api_key = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the current key. Required for new settings.",
+        help_text="Leave empty to keep the current key. Required for new settings and when the API URL changes.",
     )
 
     class Meta:
@@ -44,6 +46,15 @@ class ArrowSettingsAdminForm(forms.ModelForm):
         if not api_key and not self.instance.api_key_encrypted:
             raise forms.ValidationError("An API key is required for new settings.")
         return api_key
+
+    def clean(self):
+        cleaned = super().clean()
+        # Still the stored URL here: the form's values reach the instance after clean().
+        stored_url = self.instance.api_url if self.instance.pk else None
+        new_url = cleaned.get("api_url")
+        if stored_url and new_url and new_url != stored_url and not cleaned.get("api_key"):
+            self.add_error("api_key", API_KEY_REQUIRED_FOR_NEW_URL)
+        return cleaned
 
     def save(self, commit=True):
         instance = super().save(commit=False)
@@ -72,7 +83,7 @@ class ArrowSettingsAdmin(admin.ModelAdmin):
     form = ArrowSettingsAdminForm
     list_display = ["partner_name", "partner_reference", "api_url", "is_active", "sync_enabled", "uuid"]
     list_filter = ["is_active", "sync_enabled"]
-    readonly_fields = ["uuid", "partner_reference", "partner_name", "created", "modified"]
+    readonly_fields = ["uuid", "partner_reference", "partner_name", "api_key_origin", "created", "modified"]
 
     def save_model(self, request, obj, form, change):
         # Activating a row here deactivates the others, as through the API.

@@ -6,6 +6,8 @@ through arrow_integration.services.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +22,7 @@ from arrow_integration.choices import (
     SyncRunState,
 )
 from arrow_integration.crypto import decrypt_secret, encrypt_secret
+from arrow_integration.services.url_guard import UnsafeApiUrl, api_url_origin, api_url_validate
 from core.models import Customer, Invoice, InvoiceItem, Offering, Plan, Resource, UuidModel
 from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -29,10 +32,29 @@ def money_field(**kwargs) -> models.DecimalField:
     return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
 
 
+# Arrow customer and license references: "XSP" and digits. They go into Arrow URL paths.
+ARROW_REFERENCE_PATTERN = r"^XSP[0-9]+\Z"
+ARROW_REFERENCE_MESSAGE = "An Arrow reference is XSP followed by digits, e.g. XSP100001."
+
+
+def arrow_reference_validators() -> list:
+    return [RegexValidator(ARROW_REFERENCE_PATTERN, ARROW_REFERENCE_MESSAGE)]
+
+
+def _origin_or_empty(url: str) -> str:
+    try:
+        return api_url_origin(url)
+    except UnsafeApiUrl:
+        return ""
+
+
 class ArrowSettings(UuidModel):
     api_url = models.URLField(max_length=255)
     # Fernet token of the API key; use the `api_key` property, never this field directly.
     api_key_encrypted = models.TextField()
+    # scheme://host:port of `api_url` when the key was set: the key is sent nowhere else
+    # (clients.arrow_client_for), so a URL changed without the key again cannot receive it.
+    api_key_origin = models.CharField(max_length=255, blank=True, editable=False)
     export_type_reference = models.CharField(max_length=255, blank=True)
     classification_filter = models.CharField(max_length=50, default=DEFAULT_CLASSIFICATION_FILTER, blank=True)
     is_active = models.BooleanField(default=True)
@@ -58,18 +80,30 @@ class ArrowSettings(UuidModel):
     def __repr__(self) -> str:
         return f"<ArrowSettings {self.uuid} {self.api_url}>"
 
+    def clean(self) -> None:
+        """Refuse an `api_url` the server may not call (see `services.url_guard`)."""
+        super().clean()
+        if not self.api_url:
+            return
+        try:
+            api_url_validate(self.api_url)
+        except UnsafeApiUrl as exc:
+            raise ValidationError({"api_url": [str(exc)]}) from None
+
     @property
     def api_key(self) -> str:
         return decrypt_secret(self.api_key_encrypted)
 
     @api_key.setter
     def api_key(self, value: str) -> None:
+        """Store the key encrypted, bound to the origin of the current `api_url` (set the URL first)."""
         self.api_key_encrypted = encrypt_secret(value)
+        self.api_key_origin = _origin_or_empty(self.api_url)
 
 
 class ArrowCustomerMapping(UuidModel):
     settings = models.ForeignKey(ArrowSettings, on_delete=models.CASCADE, related_name="customer_mappings")
-    arrow_reference = models.CharField(max_length=255)
+    arrow_reference = models.CharField(max_length=255, validators=arrow_reference_validators())
     arrow_company_name = models.CharField(max_length=255, blank=True)
     waldur_customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="arrow_mappings")
     is_active = models.BooleanField(default=True)

@@ -39,7 +39,11 @@ def _demo_secret(var_dir: Path, name: str, make) -> str:
     return path.read_text().strip()
 
 
-def _demo_environment(var_dir: Path, arrow_host: str) -> None:
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _demo_environment(var_dir: Path, arrow_host: str, arrow_port: int) -> None:
     from cryptography.fernet import Fernet
     import secrets
 
@@ -47,7 +51,8 @@ def _demo_environment(var_dir: Path, arrow_host: str) -> None:
         "WALDUR_ARROW_ENCRYPTION_KEY", _demo_secret(var_dir, "encryption.key", lambda: Fernet.generate_key().decode())
     )
     os.environ.setdefault("DJANGO_SECRET_KEY", _demo_secret(var_dir, "secret.key", lambda: secrets.token_urlsafe(50)))
-    os.environ.setdefault("ARROW_API_URL_ALLOWED_HOSTS", f"{arrow_host},localhost")
+    # The emulator's own port only: other ports of the loopback host stay out of reach of api_url.
+    os.environ.setdefault("ARROW_API_URL_ALLOWED_HOSTS", _host_port(arrow_host, arrow_port))
 
 
 def _wait_for_port(host: str, port: int, timeout: float = 30.0) -> bool:
@@ -72,7 +77,7 @@ def cmd_demo(args) -> int:
     var_dir.mkdir(exist_ok=True)
     # SIGTERM stops the children too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
-    _demo_environment(var_dir, args.arrow_host)
+    _demo_environment(var_dir, args.arrow_host, args.arrow_port)
     _django_setup()
     _manage("migrate", "--noinput", "-v", "0")
     processes: list[subprocess.Popen] = []
@@ -86,7 +91,7 @@ def cmd_demo(args) -> int:
 
 def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen]) -> int:
     python = sys.executable
-    arrow_url = f"http://{args.arrow_host}:{args.arrow_port}/index.php/api/"
+    arrow_url = f"http://{_host_port(args.arrow_host, args.arrow_port)}/index.php/api/"
     processes.append(subprocess.Popen([
         python, "-m", "arrow_emulator", "--host", args.arrow_host, "--port", str(args.arrow_port),
         "--seed", "demo", "--api-key", DEMO_ARROW_KEY,

@@ -3,6 +3,7 @@
 import json
 import logging
 import time
+import urllib.parse
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from arrow_client import (
     ArrowClient,
     ArrowNotFound,
     ArrowRequestError,
+    UNREACHABLE_MESSAGE,
     ArrowUnavailable,
     Period,
 )
@@ -144,6 +146,21 @@ def test_connection_errors_and_timeouts_are_retried(sleeps, error):
     assert len(recorder.requests) == 2
 
 
+def test_failures_below_http_read_the_same_and_only_the_log_names_the_cause(sleeps, caplog):
+    caplog.set_level(logging.WARNING, logger="arrow_client")
+    errors = [httpx.ConnectError("[Errno 111] Connection refused"), httpx.ConnectTimeout("timed out"),
+              httpx.ReadTimeout("timed out"), httpx.RemoteProtocolError("illegal status line"),
+              httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER]"), httpx.ConnectError("Name or service not known")]
+    messages = set()
+    for error in errors:
+        with pytest.raises(ArrowUnavailable) as caught:
+            client_for(Recorder(error), max_retries=1).whoami()
+        messages.add(str(caught.value))
+    assert messages == {f"Arrow GET whoami: {UNREACHABLE_MESSAGE} (gave up after 2 attempts)"}
+    for cause in ("ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError"):
+        assert cause in caplog.text
+
+
 @pytest.mark.parametrize(
     ("status", "error_class"),
     [(401, ArrowAuthError), (403, ArrowAuthError), (404, ArrowNotFound), (400, ArrowRequestError),
@@ -215,3 +232,48 @@ def test_client_is_a_context_manager_and_validates_arguments():
         ArrowClient(BASE_URL, "")
     with pytest.raises(ValueError):
         ArrowClient("", API_KEY)
+
+
+# References that would leave their path segment if they were put into the path as they are.
+PATH_BREAKING_REFERENCES = ["/", "XSP1/..", "../whoami", "XSP1?page=2", "XSP1#top", "%2e%2e", "%2E%2E%2Fwhoami",
+                            "XSP1%2F..%2F..", "..%2f", "XSP1\\..", "XSP 1&per_page=1"]
+NOT_FOUND = {"status": 404, "error": "Not Found", "messages": ["no such object"]}
+
+
+def path_lookups(client, reference):
+    """Each call that puts a reference into a path: (prefix, suffix, query keys, call)."""
+    return [
+        ("licenses/", "", set(), lambda: client.get_license(reference)),
+        ("customers/", "", set(), lambda: client.get_customer(reference)),
+        ("customers/", "/licenses", {"page", "per_page"}, lambda: client.customer_licenses(reference)),
+        ("consumption/monthly/license/", "", {"reportPeriodStart", "reportPeriodEnd"},
+         lambda: client.consumption(reference, Period(2025, 1))),
+    ]
+
+
+@pytest.mark.parametrize("reference", PATH_BREAKING_REFERENCES)
+def test_references_stay_inside_their_path_segment(reference):
+    base_path = httpx.URL(BASE_URL).raw_path.decode()
+    recorder = Recorder(json_response(404, NOT_FOUND))
+    client = client_for(recorder, max_retries=0)
+    for prefix, suffix, query_keys, call in path_lookups(client, reference):
+        recorder.requests.clear()
+        with pytest.raises(ArrowNotFound):
+            call()
+        (request,) = recorder.requests
+        path = request.url.raw_path.decode().split("?")[0]
+        assert path.startswith(base_path + prefix) and path.endswith(suffix), path
+        segment = path[len(base_path + prefix):len(path) - len(suffix)]
+        assert not {"/", "?", "#", "\\"} & set(segment), segment
+        assert urllib.parse.unquote(segment) == reference  # sent literally, as one segment
+        assert set(request.url.params) == query_keys and request.url.fragment == ""
+
+
+@pytest.mark.parametrize("reference", ["..", ".", " .. ", "", "  "])
+def test_dot_segments_and_empty_references_are_refused_before_any_request(reference):
+    recorder = Recorder(json_response(404, NOT_FOUND))
+    client = client_for(recorder, max_retries=0)
+    for _, _, _, call in path_lookups(client, reference):
+        with pytest.raises(ValueError):
+            call()
+    assert recorder.requests == []

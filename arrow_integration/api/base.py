@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from arrow_client.errors import ArrowError
 from arrow_client.periods import Period
+from arrow_integration.models import arrow_reference_validators
 from core.api.exceptions import register_domain_error
 from core.api.permissions import IsStaff
 from core.api.views import UUID_PATTERN
@@ -17,6 +18,7 @@ register_domain_error(ArrowError, status.HTTP_400_BAD_REQUEST)
 
 
 LOOKUP_PARAMETER = "uuid"
+ARROW_REFERENCE_MAX_LENGTH = 255
 
 
 class AdminAutoSchema(AutoSchema):
@@ -52,6 +54,19 @@ class PeriodField(serializers.CharField):
 
     def to_representation(self, value) -> str:
         return str(value)
+
+
+class ArrowReferenceField(serializers.CharField):
+    """An Arrow customer or license reference: `XSP` and digits, surrounding blanks trimmed.
+
+    These go into Arrow URL paths, so anything else (`..`, `/`, `?`, `%2e`) is a 400 here,
+    before the client (which also quotes them) is involved.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", ARROW_REFERENCE_MAX_LENGTH)
+        kwargs.setdefault("validators", arrow_reference_validators())
+        super().__init__(**kwargs)
 
 
 def counted(data, *, count: int | None = None, http_status: int = status.HTTP_200_OK) -> Response:

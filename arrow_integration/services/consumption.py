@@ -134,7 +134,8 @@ def consumption_sync_period(
 
     Per-license Arrow failures are collected in the run's outcome (`errors`, `failed`) and make
     the run end failed with a summary, while every other license is written. Never raises for
-    Arrow failures; `SyncAlreadyRunning` ends the run failed without writing anything.
+    Arrow failures; `SyncAlreadyRunning`, or settings whose URL or key the client factory
+    refuses, end the run failed without writing anything.
     """
     targets = list(consumption_sync_targets(settings=settings, resource=resource))
     applied, failures, done = ApplyOutcome(), [], 0
@@ -154,6 +155,11 @@ def consumption_sync_period(
                              holds_scope_lock=False)
         return sync_run_finish(run, outcome=_run_outcome(targets=len(targets), applied=applied, failures=failures),
                                error_message=str(exc))
+    except ArrowError as exc:
+        # Each license's failure is collected above, so this is the client factory refusing the
+        # settings' URL or key: nothing was requested, fetched or written.
+        return sync_run_finish(run, outcome=_run_outcome(targets=len(targets), applied=applied, failures=failures),
+                               error_message=f"Consumption sync of {period} failed: {exc}")
     error_message = ""
     if failures:
         error_message = f"Consumption of {len(failures)} of {len(targets)} licenses could not be fetched."

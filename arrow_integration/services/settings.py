@@ -2,8 +2,10 @@
 
 Every write checks the credentials against Arrow first (`whoami`) and stores the partner
 reference and name it returns. The API key is only ever handled through the model's encrypting
-`api_key` property and never logged. Activating a settings row deactivates the others in the same
-transaction, so the "at most one active row" constraint is kept instead of tripped.
+`api_key` property and never logged, and it goes only to the URL it was entered for: changing
+`api_url` requires the key again (`API_KEY_REQUIRED_FOR_NEW_URL`). Activating a settings row
+deactivates the others in the same transaction, so the "at most one active row" constraint is
+kept instead of tripped.
 Arrow failures propagate as `arrow_client` errors (the API maps them to 400); input problems
 found against Arrow data are Django `ValidationError`s keyed by the field.
 """
@@ -36,6 +38,9 @@ EDITABLE_FIELDS = (
     "sync_enabled",
     "invoice_price_source",
     "invoice_item_prefix",
+)
+API_KEY_REQUIRED_FOR_NEW_URL = (
+    "Changing api_url requires the API key again: the stored key is only sent to the URL it was entered for."
 )
 
 
@@ -149,10 +154,13 @@ def arrow_settings_create(*, api_url: str, api_key: str, **fields) -> ArrowSetti
 def arrow_settings_update(arrow_settings: ArrowSettings, *, api_key: str | None = None, **fields) -> ArrowSettings:
     """Apply changes and refresh the partner from `whoami` with the resulting URL and key.
 
-    An empty or absent `api_key` keeps the stored one. Activating the row deactivates the others.
+    An empty or absent `api_key` keeps the stored one, unless `api_url` changes: then a
+    `ValidationError` on `api_key`, before any call. Activating the row deactivates the others.
     Errors as for `arrow_settings_create`; nothing is saved when Arrow refuses.
     """
     api_url = fields.pop("api_url", None) or arrow_settings.api_url
+    if api_url != arrow_settings.api_url and not api_key:
+        raise ValidationError({"api_key": [API_KEY_REQUIRED_FOR_NEW_URL]})
     effective_key = api_key or arrow_settings.api_key
     export_type_reference = fields.get("export_type_reference", "")
     check = credentials_check(api_url=api_url, api_key=effective_key, export_type_reference=export_type_reference)

@@ -11,13 +11,12 @@ billing actions' request shapes (`PeriodRequestSerializer`, `ReconcileRequestSer
 
 from rest_framework import serializers
 
-from arrow_integration.api.base import PeriodField
+from arrow_integration.api.base import ArrowReferenceField, PeriodField
 from arrow_integration.api.serializers.billing import PeriodRequestSerializer, UuidOrUrlField
 from arrow_integration.choices import PriceSource
 from arrow_integration.models import ArrowConsumptionRecord
 from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
-LICENSE_REFERENCE_MAX_LENGTH = 255
 CLASSIFICATION_MAX_LENGTH = 50
 
 
@@ -186,7 +185,7 @@ class SyncPauseResponseSerializer(serializers.Serializer):
 
 
 class FetchConsumptionRequestSerializer(serializers.Serializer):
-    license_reference = serializers.CharField(max_length=LICENSE_REFERENCE_MAX_LENGTH)
+    license_reference = ArrowReferenceField()
     period = PeriodField()
 
 
@@ -217,7 +216,7 @@ class FetchBillingExportResponseSerializer(serializers.Serializer):
 
 
 class FetchLicenseInfoRequestSerializer(serializers.Serializer):
-    license_reference = serializers.CharField(max_length=LICENSE_REFERENCE_MAX_LENGTH)
+    license_reference = ArrowReferenceField()
 
 
 class FetchLicenseInfoResponseSerializer(serializers.Serializer):

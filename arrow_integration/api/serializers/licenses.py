@@ -14,13 +14,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
-from arrow_integration.api.base import PeriodField
+from arrow_integration.api.base import ArrowReferenceField, PeriodField
 from arrow_integration.models import ArrowSettings
 from arrow_integration.services.licenses import license_display_name
 from core.api.fields import UuidOrUrlRelatedField
 from core.models import Offering, Project, Resource
 
-LICENSE_REFERENCE_MAX_LENGTH = 255
 RESOURCE_NAME_MAX_LENGTH = 150
 AMOUNT_DECIMAL_PLACES = 2
 AMOUNT_MAX_DIGITS = 20
@@ -56,11 +55,11 @@ class LinkResourceRequestSerializer(serializers.Serializer):
     resource_uuid = ExistingObjectField(
         view_name="resource-detail", queryset=Resource.objects.select_related("project__customer")
     )
-    license_reference = serializers.CharField(max_length=LICENSE_REFERENCE_MAX_LENGTH, trim_whitespace=True)
+    license_reference = ArrowReferenceField()
 
 
 class ImportLicenseRequestSerializer(serializers.Serializer):
-    license_reference = serializers.CharField(max_length=LICENSE_REFERENCE_MAX_LENGTH, trim_whitespace=True)
+    license_reference = ArrowReferenceField()
     license_name = serializers.CharField(max_length=RESOURCE_NAME_MAX_LENGTH, required=False, trim_whitespace=True)
     offering_uuid = ExistingObjectField(view_name="offering-detail", queryset=Offering.objects.all())
     project_uuid = ExistingObjectField(view_name="project-detail", queryset=Project.objects.select_related("customer"))

@@ -10,6 +10,7 @@ local customer has no `suggested_waldur_customer` key at all (the official clien
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from arrow_integration.api.base import ArrowReferenceField
 from arrow_integration.choices import DEFAULT_CLASSIFICATION_FILTER, PriceSource
 from arrow_integration.models import ArrowSettings
 from arrow_integration.services.url_guard import UnsafeApiUrl, api_url_validate
@@ -116,7 +117,7 @@ class PreviewSettingsSerializer(CredentialsSerializer):
 
 
 class CustomerMappingInputSerializer(serializers.Serializer):
-    arrow_reference = serializers.CharField(max_length=REFERENCE_MAX_LENGTH)
+    arrow_reference = ArrowReferenceField()
     waldur_customer_uuid = serializers.UUIDField()
 
 
