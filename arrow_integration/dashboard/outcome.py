@@ -25,7 +25,7 @@ LABELS = {
     # billing import
     "pages": "Export pages read",
     "rows": "Export rows read",
-    "lines": "Lines read",
+    "lines": "Lines of mapped customers",
     "lines_recognised_unchanged": "Lines unchanged since the last import",
     "pages_recognised_unchanged": "Pages unchanged since the last import",
     "unmapped_lines": "Lines of customers without a mapping",

@@ -79,3 +79,15 @@ def percent_done(run) -> int | None:
     if not run.progress_total:
         return None
     return min(100, int(run.progress_done * 100 / run.progress_total))
+
+
+@register.filter
+def periods_summary(periods) -> str:
+    """Sorted periods in a few words: "2025-09 to 2025-12" when consecutive, else listed."""
+    periods = list(periods)
+    if not periods:
+        return MISSING
+    consecutive = all(later.index - earlier.index == 1 for earlier, later in zip(periods, periods[1:]))
+    if len(periods) > 2 and consecutive:
+        return f"{periods[0]} to {periods[-1]}"
+    return ", ".join(str(value) for value in periods)
