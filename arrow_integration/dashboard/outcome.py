@@ -144,7 +144,8 @@ def _records_section(key: str, value: list[dict]) -> Section:
     for record in value:
         keys.extend(name for name in record if name not in keys)
     rows = [[display_value(record.get(name)) for name in keys] for record in value]
-    return Section(key=key, title=label_for(key), kind="records", columns=[label_for(name) for name in keys], rows=rows)
+    columns = [RECORD_COLUMNS.get(name) or label_for(name) for name in keys]
+    return Section(key=key, title=label_for(key), kind="records", columns=columns, rows=rows)
 
 
 def outcome_sections(outcome: Any) -> list[Section]:
