@@ -130,9 +130,9 @@ def test_amounts_are_formatted_from_decimals_with_their_currency():
 
 def test_chart_amounts_are_decimal_strings_per_currency():
     months = [
-        MonthBilling(Period(2025, 1), "EUR", Decimal("10.005"), Decimal("9"), Decimal("10.004"), 1),
+        MonthBilling(Period(2025, 1), "EUR", Decimal("10.005"), Decimal(9), Decimal("10.004"), 1),
         MonthBilling(Period(2025, 2), "EUR", Decimal("0.1") + Decimal("0.2"), Decimal(0), Decimal("0.3"), 1),
-        MonthBilling(Period(2025, 2), "USD", Decimal("1"), Decimal(0), Decimal(0), 1),
+        MonthBilling(Period(2025, 2), "USD", Decimal(1), Decimal(0), Decimal(0), 1),
     ]
     charts = billing_charts(months)
     assert [chart["currency"] for chart in charts] == ["EUR", "USD"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 from babel.numbers import format_currency, format_decimal
 from django import template
@@ -87,7 +88,7 @@ def periods_summary(periods) -> str:
     periods = list(periods)
     if not periods:
         return MISSING
-    consecutive = all(later.index - earlier.index == 1 for earlier, later in zip(periods, periods[1:]))
+    consecutive = all(later.index - earlier.index == 1 for earlier, later in pairwise(periods))
     if len(periods) > 2 and consecutive:
         return f"{periods[0]} to {periods[-1]}"
     return ", ".join(str(value) for value in periods)

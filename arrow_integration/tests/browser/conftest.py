@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+# Billing settings on the emulator and the demo customers mapped (see billing_support).
+from arrow_integration.tests.billing_support import billing_settings, mapped  # noqa: F401 - fixtures
 from arrow_integration.tests.browser.pages import BrowserLog, login
 
 CHROMIUM_PATH = Path(os.environ.get("WALDUR_ARROW_CHROMIUM", "/usr/bin/chromium"))
@@ -37,7 +39,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
 STAFF_USERNAME = "dashboard-staff"
-STAFF_PASSWORD = "a-staff-password-for-the-browser"  # noqa: S105 - a test account of the test database
+STAFF_PASSWORD = "a-staff-password-for-the-browser"  # a test account of the test database
 
 
 def pytest_addoption(parser):
@@ -100,9 +102,6 @@ def open_page(browser, live_server, browser_log, dashboard_staff) -> Iterator[Ca
     for context in contexts:
         context.close()
 
-
-# Billing settings on the emulator and the demo customers mapped (see billing_support).
-from arrow_integration.tests.billing_support import billing_settings, mapped  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_runs_list_filters_and_links_to_the_run(open_page, browser_log, live_ser
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_run_page_shows_the_outcome_as_tables(open_page, browser_log, live_server, imported_month, viewport):
-    period, run = imported_month
+    _period, run = imported_month
     page = open_page(viewport)
     page.goto(f"/dashboard/runs/{run.uuid}/")
 
