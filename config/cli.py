@@ -55,6 +55,19 @@ def _demo_environment(var_dir: Path, arrow_host: str, arrow_port: int) -> None:
     os.environ.setdefault("ARROW_API_URL_ALLOWED_HOSTS", _host_port(arrow_host, arrow_port))
 
 
+def _demo_dashboard_login(var_dir: Path, base_url: str) -> dict:
+    """The dashboard's demo login: the demo staff user with a password generated once, kept in var/."""
+    import secrets
+
+    from core.services.demo import STAFF_USERNAME
+    from core.services.demo_login import staff_login_ensure
+
+    password = _demo_secret(var_dir, "dashboard.password", lambda: secrets.token_urlsafe(12))
+    staff_login_ensure(username=STAFF_USERNAME, password=password, superuser=True)
+    return {"dashboard_url": f"{base_url}dashboard/", "dashboard_username": STAFF_USERNAME,
+            "dashboard_password": password}
+
+
 def _wait_for_port(host: str, port: int, timeout: float = 30.0) -> bool:
     import socket
 
@@ -103,6 +116,7 @@ def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen]) -> int:
     from core.services.demo_summary import demo_seed_with_summary
 
     summary = demo_seed_with_summary(base_url=base_url, arrow_url=arrow_url, arrow_key=DEMO_ARROW_KEY)
+    summary.update(_demo_dashboard_login(var_dir, base_url))
     (var_dir / "demo.json").write_text(json.dumps(summary, indent=2) + "\n")
     processes += [
         subprocess.Popen([python, "-m", "gunicorn", "config.wsgi", "-b", f"{args.host}:{args.port}",
@@ -116,6 +130,8 @@ def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen]) -> int:
         f"  API:          {base_url}api/\n"
         f"  Admin Arrow:  {base_url}api/admin/arrow/settings/\n"
         f"  API docs:     {base_url}api/docs/\n"
+        f"  Dashboard:    {summary['dashboard_url']}  (log in as {summary['dashboard_username']}, "
+        f"password {summary['dashboard_password']})\n"
         f"  Arrow (emulator): {arrow_url}  (apiKey: {DEMO_ARROW_KEY})\n"
         f"  Staff token:  {summary['staff_token']}\n"
         f"  Try: curl -H 'Authorization: Token {summary['staff_token']}' {base_url}api/admin/arrow/settings/\n"

@@ -1,4 +1,4 @@
-"""URL routing: the core Waldur paths, /api/admin/arrow/, schema and docs, JSON 404/500."""
+"""URL routing: the core Waldur paths, /api/admin/arrow/, schema and docs, the staff dashboard, JSON 404/500."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("arrow_integration.dashboard.urls")),
 ]
 
 handler404 = "core.api.exceptions.json_page_not_found"

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "core",
     "arrow_integration",
+    "arrow_integration.dashboard",
 ]
 
 MIDDLEWARE = [

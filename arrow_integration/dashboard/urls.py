@@ -1,0 +1,22 @@
+"""Routes of the dashboard, mounted at /dashboard/ (every URL ends with "/")."""
+
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from arrow_integration.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("runs/", views.runs_list, name="runs"),
+    path("runs/<uuid:run_uuid>/", views.run_detail, name="run"),
+    # Django's own login and logout: the admin's form refuses accounts that are not staff;
+    # logout is a POST (with the CSRF token) and ends on the login page.
+    path("login/", auth_views.LoginView.as_view(
+        template_name="dashboard/login.html", authentication_form=AdminAuthenticationForm,
+        next_page="dashboard:overview", redirect_authenticated_user=True,
+    ), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="dashboard:login"), name="logout"),
+]
