@@ -17,6 +17,7 @@ from pathlib import Path
 
 from config.local_env import (
     EMULATOR_KEY_FILE,
+    KEPT_VARIABLES,
     kept_environment_load,
     kept_secret,
     kept_value_store,
@@ -51,10 +52,12 @@ def _demo_environment(var_dir: Path, arrow_host: str) -> str:
     from cryptography.fernet import Fernet
     import secrets
 
-    os.environ.setdefault(
-        "WALDUR_ARROW_ENCRYPTION_KEY", kept_secret(var_dir, "encryption.key", lambda: Fernet.generate_key().decode())
-    )
-    os.environ.setdefault("DJANGO_SECRET_KEY", kept_secret(var_dir, "secret.key", lambda: secrets.token_urlsafe(50)))
+    generated = {
+        "WALDUR_ARROW_ENCRYPTION_KEY": lambda: Fernet.generate_key().decode(),
+        "DJANGO_SECRET_KEY": lambda: secrets.token_urlsafe(50),
+    }
+    for variable, make in generated.items():
+        os.environ.setdefault(variable, kept_secret(var_dir, KEPT_VARIABLES[variable], make))
     os.environ.setdefault("ARROW_API_URL_ALLOWED_HOSTS", f"{arrow_host},localhost")
     kept_value_store(var_dir, "ARROW_API_URL_ALLOWED_HOSTS", os.environ["ARROW_API_URL_ALLOWED_HOSTS"])
     return kept_secret(var_dir, EMULATOR_KEY_FILE, lambda: secrets.token_urlsafe(EMULATOR_KEY_BYTES))

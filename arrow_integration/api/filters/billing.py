@@ -1,8 +1,9 @@
 """FilterSets of billing syncs and billing sync items: every filter of the reference.
 
-Periods are a month, `YYYY-MM` or a date `YYYY-MM-DD` (`report_period`, and the inclusive bounds
-`report_period_from` / `report_period_to`); relations come as `<name>_uuid` (a UUID) or `<name>` (the object's URL or
-UUID); `state` is the integer 1..4. A malformed value is a 400 naming the parameter.
+Periods are a month, `YYYY-MM` or a day `YYYY-MM-DD` of it (`report_period`, and the inclusive
+bounds `report_period_from` / `report_period_to`); relations come as `<name>_uuid` (a UUID) or
+`<name>` (the object's URL or UUID); `state` is the integer 1..4. A malformed value is a 400
+naming the parameter.
 """
 
 import django_filters

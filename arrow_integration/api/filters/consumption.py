@@ -1,8 +1,8 @@
 """FilterSet of /api/admin/arrow/consumption-records/ with every filter of the reference.
 
-Period filters take a month (`YYYY-MM`) or a date (`YYYY-MM-DD`) and compare by month: any day of a
-month selects that month. Relation filters accept a UUID (`*_uuid`) or, for `resource`, a URL or a UUID. Malformed
-values are a 400 naming the parameter.
+Period filters take a month (`YYYY-MM`) or a date (`YYYY-MM-DD`) and compare by month: any day of
+a month selects that month. Relation filters accept a UUID (`*_uuid`) or, for `resource`, a URL or
+a UUID. Malformed values are a 400 naming the parameter.
 """
 
 import django_filters

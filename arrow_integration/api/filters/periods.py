@@ -49,7 +49,9 @@ class PeriodFormField(forms.CharField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-@extend_schema_field({"type": "string", "pattern": PERIOD_PARAMETER_PATTERN, "description": PERIOD_PARAMETER_DESCRIPTION})
+@extend_schema_field({
+    "type": "string", "pattern": PERIOD_PARAMETER_PATTERN, "description": PERIOD_PARAMETER_DESCRIPTION,
+})
 class PeriodFilter(django_filters.Filter):
     """Compares a first-of-month date field with the month of the value (``lookup_expr`` as usual)."""
 
