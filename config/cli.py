@@ -1,7 +1,9 @@
 """`waldur-arrow` command line: demo, seed-demo, createtoken, and any Django management command.
 
 `demo` runs everything on one machine: migrations, the demo seed, the web server, a Celery
-worker and beat, and the ArrowSphere emulator. Ctrl-C stops them all.
+worker and beat, and the ArrowSphere emulator. Ctrl-C stops them all. It keeps its configuration
+in `var/` (`config.local_env`); every other command reads it from there when the environment does
+not set it, so that `waldur-arrow manage …` works on the demo's database as it is.
 """
 
 import argparse
@@ -13,8 +15,22 @@ import sys
 import time
 from pathlib import Path
 
+from config.local_env import (
+    EMULATOR_KEY_FILE,
+    KEPT_VARIABLES,
+    kept_environment_load,
+    kept_secret,
+    kept_value_store,
+    private_dir_ensure,
+    private_file_write,
+    private_files_restrict,
+    var_dir_path,
+)
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEMO_ARROW_KEY = "arrow-demo-key"
+# Files the demo creates (database, queue, summary, keys) are its user's only.
+DEMO_UMASK = 0o077
+EMULATOR_KEY_BYTES = 24
 
 
 def _django_setup() -> None:
@@ -30,29 +46,26 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
-def _demo_secret(var_dir: Path, name: str, make) -> str:
-    """A secret generated on the first demo run and kept in var/ so restarts reuse it."""
-    path = var_dir / name
-    if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def _host_port(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _demo_environment(var_dir: Path, arrow_host: str, arrow_port: int) -> None:
+def _demo_environment(var_dir: Path, arrow_host: str, arrow_port: int) -> str:
+    """Set the demo's secrets and allow-list (kept in var/, the environment wins); returns the
+    emulator's API key."""
     from cryptography.fernet import Fernet
     import secrets
 
-    os.environ.setdefault(
-        "WALDUR_ARROW_ENCRYPTION_KEY", _demo_secret(var_dir, "encryption.key", lambda: Fernet.generate_key().decode())
-    )
-    os.environ.setdefault("DJANGO_SECRET_KEY", _demo_secret(var_dir, "secret.key", lambda: secrets.token_urlsafe(50)))
+    generated = {
+        "WALDUR_ARROW_ENCRYPTION_KEY": lambda: Fernet.generate_key().decode(),
+        "DJANGO_SECRET_KEY": lambda: secrets.token_urlsafe(50),
+    }
+    for variable, make in generated.items():
+        os.environ.setdefault(variable, kept_secret(var_dir, KEPT_VARIABLES[variable], make))
     # The emulator's own port only: other ports of the loopback host stay out of reach of api_url.
     os.environ.setdefault("ARROW_API_URL_ALLOWED_HOSTS", _host_port(arrow_host, arrow_port))
+    kept_value_store(var_dir, "ARROW_API_URL_ALLOWED_HOSTS", os.environ["ARROW_API_URL_ALLOWED_HOSTS"])
+    return kept_secret(var_dir, EMULATOR_KEY_FILE, lambda: secrets.token_urlsafe(EMULATOR_KEY_BYTES))
 
 
 def _demo_dashboard_login(var_dir: Path, base_url: str) -> dict:
@@ -62,7 +75,7 @@ def _demo_dashboard_login(var_dir: Path, base_url: str) -> dict:
     from core.services.demo import STAFF_USERNAME
     from core.services.demo_login import staff_login_ensure
 
-    password = _demo_secret(var_dir, "dashboard.password", lambda: secrets.token_urlsafe(12))
+    password = kept_secret(var_dir, "dashboard.password", lambda: secrets.token_urlsafe(12))
     staff_login_ensure(username=STAFF_USERNAME, password=password, superuser=True)
     return {"dashboard_url": f"{base_url}dashboard/", "dashboard_username": STAFF_USERNAME,
             "dashboard_password": password}
@@ -86,28 +99,30 @@ def _interrupt(signum, frame):
 
 
 def cmd_demo(args) -> int:
-    var_dir = PROJECT_DIR / "var"
-    var_dir.mkdir(exist_ok=True)
+    os.umask(DEMO_UMASK)  # inherited by the server, worker, beat and emulator
+    var_dir = private_dir_ensure(var_dir_path(PROJECT_DIR))
+    private_files_restrict(var_dir)
     # SIGTERM stops the children too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
-    _demo_environment(var_dir, args.arrow_host, args.arrow_port)
+    arrow_key = _demo_environment(var_dir, args.arrow_host, args.arrow_port)
     _django_setup()
     _manage("migrate", "--noinput", "-v", "0")
     processes: list[subprocess.Popen] = []
     try:
-        return _run_demo(args, var_dir, processes)
+        return _run_demo(args, var_dir, processes, arrow_key)
     except KeyboardInterrupt:
         return 0
     finally:
         _stop(processes)
 
 
-def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen]) -> int:
+def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen], arrow_key: str) -> int:
     python = sys.executable
-    arrow_url = f"http://{_host_port(args.arrow_host, args.arrow_port)}/index.php/api/"
+    arrow_root = f"http://{_host_port(args.arrow_host, args.arrow_port)}/"
+    arrow_url = f"{arrow_root}index.php/api/"
     processes.append(subprocess.Popen([
         python, "-m", "arrow_emulator", "--host", args.arrow_host, "--port", str(args.arrow_port),
-        "--seed", "demo", "--api-key", DEMO_ARROW_KEY,
+        "--seed", "demo", "--api-key", arrow_key,
     ]))
     if not _wait_for_port(args.arrow_host, args.arrow_port):
         print("The Arrow emulator did not start.", file=sys.stderr)
@@ -115,24 +130,26 @@ def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen]) -> int:
     base_url = f"http://{args.host}:{args.port}/"
     from core.services.demo_summary import demo_seed_with_summary
 
-    summary = demo_seed_with_summary(base_url=base_url, arrow_url=arrow_url, arrow_key=DEMO_ARROW_KEY)
+    summary = demo_seed_with_summary(base_url=base_url, arrow_url=arrow_url, arrow_key=arrow_key)
     summary.update(_demo_dashboard_login(var_dir, base_url))
-    (var_dir / "demo.json").write_text(json.dumps(summary, indent=2) + "\n")
+    private_file_write(var_dir / "demo.json", json.dumps(summary, indent=2) + "\n")
     processes += [
-        subprocess.Popen([python, "-m", "gunicorn", "config.wsgi", "-b", f"{args.host}:{args.port}",
-                          "--workers", "2", "--threads", "4", "--access-logfile", "-"]),
+        subprocess.Popen([python, "-m", "gunicorn", "-c", "python:config.gunicorn_conf", "config.wsgi",
+                          "-b", f"{args.host}:{args.port}", "--workers", "2", "--threads", "4",
+                          "--access-logfile", "-"]),
         subprocess.Popen([python, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "info"]),
         subprocess.Popen([python, "-m", "celery", "-A", "config", "beat", "-l", "info"]),
     ]
     _wait_for_port(args.host, args.port)
     print(
         f"\nwaldur-arrow demo is running.\n"
-        f"  API:          {base_url}api/\n"
+        f"  API:          {base_url}api/  (the entry points)\n"
         f"  Admin Arrow:  {base_url}api/admin/arrow/settings/\n"
         f"  API docs:     {base_url}api/docs/\n"
         f"  Dashboard:    {summary['dashboard_url']}  (log in as {summary['dashboard_username']}, "
         f"password {summary['dashboard_password']})\n"
-        f"  Arrow (emulator): {arrow_url}  (apiKey: {DEMO_ARROW_KEY})\n"
+        f"  Arrow (emulator): {arrow_url}  (its API key is in {var_dir / EMULATOR_KEY_FILE};\n"
+        f"                    control API: {arrow_root}_emulator/)\n"
         f"  Staff token:  {summary['staff_token']}\n"
         f"  Try: curl -H 'Authorization: Token {summary['staff_token']}' {base_url}api/admin/arrow/settings/\n"
         f"  Summary written to {var_dir / 'demo.json'}. Ctrl-C stops everything.\n",
@@ -175,6 +192,9 @@ def cmd_createtoken(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] != "demo":
+        # The demo sets its own configuration; every other command takes the one it kept.
+        kept_environment_load(var_dir_path(PROJECT_DIR))
     if argv and argv[0] == "manage":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
         from django.core.management import execute_from_command_line

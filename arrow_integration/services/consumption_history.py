@@ -5,7 +5,9 @@ to the current one) for a resource linked to an Arrow license under an active cu
 Each month goes through the same upsert as the periodic sync (`consumption_apply`), under the
 settings+period lock, priced in the settings' price source. Finalized months are skipped unless
 `force`, which refreshes their recorded consumption but never their invoice items. A dry run
-fetches and previews every month without writing anything.
+fetches and previews every month without writing anything: it syncs no month (`periods_synced`
+is 0) and says in `preview_periods` what a real run would do with each; `periods_skipped` and
+`periods_no_data` count what it found, as a real run does.
 """
 
 from __future__ import annotations
@@ -114,11 +116,14 @@ def sync_resource_historical_consumption(
             result["periods_no_data"] += 1
             status = PREVIEW_NO_DATA
         else:
-            result["periods_synced"] += 1
             status = PREVIEW_WOULD_SYNC
         if dry_run:
+            # Nothing is synced: what a real run would do is in the preview only.
             result["preview_periods"].append(_preview(month, status))
-        elif status == PREVIEW_WOULD_SYNC or (status == PREVIEW_NO_DATA and record is not None):
+            continue
+        if status == PREVIEW_WOULD_SYNC:
+            result["periods_synced"] += 1
+        if status == PREVIEW_WOULD_SYNC or (status == PREVIEW_NO_DATA and record is not None):
             with sync_period_lock(settings=settings, period=month.period):
                 consumption_apply(settings=settings, batch=[month], refresh_finalized=force)
     return result

@@ -2,7 +2,8 @@
 
 Two switches exist: the global pause (`ArrowSyncControl` row "global", `consumption_paused`) that
 stops every scheduled consumption sync, and each settings row's `sync_enabled`. Both are plain
-idempotent writes; pausing twice answers the same as pausing once.
+idempotent writes in one transaction, safe to run concurrently; pausing twice answers the same
+as pausing once.
 """
 
 from django.db import transaction
@@ -25,16 +26,19 @@ def consumption_sync_globally_paused() -> bool:
 
 
 def _set_global(paused: bool) -> None:
-    control = sync_control_global()
-    control.consumption_paused = paused
-    control.paused_at = timezone.now() if paused else None
-    control.save(update_fields=["consumption_paused", "paused_at", "modified"])
+    # One upsert: the row is locked (PostgreSQL) or the database is (SQLite, whose transactions
+    # take the write lock up front) before it is read, so concurrent switches wait, never fail.
+    ArrowSyncControl.objects.update_or_create(
+        key=ArrowSyncControl.GLOBAL_KEY,
+        defaults={"consumption_paused": paused, "paused_at": timezone.now() if paused else None},
+    )
 
 
 def _set_settings(settings: ArrowSettings, enabled: bool) -> None:
-    if settings.sync_enabled != enabled:
-        settings.sync_enabled = enabled
-        settings.save(update_fields=["sync_enabled", "modified"])
+    # A single UPDATE, no read first: nothing to race with.
+    ArrowSettings.objects.filter(pk=settings.pk).exclude(sync_enabled=enabled).update(
+        sync_enabled=enabled, modified=timezone.now()
+    )
 
 
 def _switch(*, settings_uuid, pause_global: bool, paused: bool) -> list[str]:

@@ -128,7 +128,8 @@ def test_historical_dry_run_previews_without_writing(staff_client, arrow_setting
     data = response.json()
     assert response.status_code == 200, data
     assert data["dry_run"] is True and len(data["preview_periods"]) == 13
-    assert data["periods_synced"] == 13 and data["errors"] == []
+    # A dry run syncs nothing; what a real run would sync is in the preview.
+    assert data["periods_synced"] == 0 and data["errors"] == []
     assert {entry["status"] for entry in data["preview_periods"]} == {"would_sync"}
     assert not ArrowConsumptionRecord.objects.exists() and not InvoiceItem.objects.exists()
 

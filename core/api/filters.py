@@ -1,8 +1,13 @@
-"""One FilterSet per core model; UUID filters reject malformed values with a 400."""
+"""One FilterSet per core model; malformed values (a bad UUID, a number out of range) are a 400."""
 
 import django_filters
 
+from core.api.inputs import BoundedIntegerFilter
 from core.models import Customer, Invoice, InvoiceItem, Offering, Plan, Project, Resource
+
+# The years a date can hold; anything else cannot match an invoice and would fail in the database.
+MIN_FILTER_YEAR = 1
+MAX_FILTER_YEAR = 9999
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -58,8 +63,8 @@ class ResourceFilter(django_filters.FilterSet):
 class InvoiceFilter(django_filters.FilterSet):
     customer_uuid = django_filters.UUIDFilter(field_name="customer__uuid")
     state = django_filters.ChoiceFilter(choices=Invoice.State.choices)
-    year = django_filters.NumberFilter(field_name="period__year")
-    month = django_filters.NumberFilter(field_name="period__month")
+    year = BoundedIntegerFilter(field_name="period__year", min_value=MIN_FILTER_YEAR, max_value=MAX_FILTER_YEAR)
+    month = BoundedIntegerFilter(field_name="period__month", min_value=1, max_value=12)
 
     class Meta:
         model = Invoice

@@ -1,7 +1,8 @@
 """Waldur list convention: a bare JSON array, `Link` and `X-Result-Count` headers.
 
-`page`/`page_size` select the page (default 10, at most 1000). A HEAD request answers with
-the count alone and never fetches rows.
+`page`/`page_size` select the page (default 10, at most 1000); as in Waldur, a value that is not
+a positive number written in ASCII digits means the default. A HEAD request answers with the
+count alone and never fetches rows.
 """
 
 from django.core.paginator import InvalidPage
@@ -9,6 +10,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+from core.api.inputs import ascii_int
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
@@ -33,8 +36,14 @@ class LinkHeaderPagination(PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         # A page that is not a positive integer means the first page, as in Waldur.
-        value = request.query_params.get(self.page_query_param, "1")
-        return value if value.isdigit() and int(value) > 0 else 1
+        number = ascii_int(request.query_params.get(self.page_query_param, ""))
+        return number if number is not None and number > 0 else 1
+
+    def get_page_size(self, request):
+        number = ascii_int(request.query_params.get(self.page_size_query_param, ""))
+        if number is None or number <= 0:
+            return self.page_size
+        return min(number, self.max_page_size)
 
     def _link(self, number: int) -> str:
         return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, number)

@@ -18,7 +18,7 @@ def demo_seed_with_summary(*, base_url: str, arrow_url: str = "", arrow_key: str
         "resource_uuid": str(data.resource.uuid),
     }
     if arrow_url:
+        # The Arrow key is not part of the summary: it is stored encrypted, and the demo keeps it in var/.
         summary["arrow_url"] = arrow_url
-        summary["arrow_key"] = arrow_key
         summary.update(arrow_demo_seed(core=data, arrow_url=arrow_url, arrow_key=arrow_key))
     return summary

@@ -1,56 +1,18 @@
 """FilterSets of billing syncs and billing sync items: every filter of the reference.
 
-Periods are `YYYY-MM` (`report_period`, and the inclusive bounds `report_period_from` /
-`report_period_to`); relations come as `<name>_uuid` (a UUID) or `<name>` (the object's URL or
-UUID); `state` is the integer 1..4. A malformed value is a 400 naming the parameter.
+Periods are a month, `YYYY-MM` or a day `YYYY-MM-DD` of it (`report_period`, and the inclusive
+bounds `report_period_from` / `report_period_to`); relations come as `<name>_uuid` (a UUID) or
+`<name>` (the object's URL or UUID); `state` is the integer 1..4. A malformed value is a 400
+naming the parameter.
 """
 
 import django_filters
-from django import forms
 
-from arrow_client.periods import Period
 from arrow_integration.api.filters.configuration import UuidOrUrlFilter
+from arrow_integration.api.filters.periods import PeriodFilter
 from arrow_integration.choices import BillingSyncState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
-
-
-class PeriodFormField(forms.CharField):
-    default_error_messages = {"invalid": "Expected a period as YYYY-MM, e.g. 2025-01."}
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return Period.parse(value).first_day
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class PeriodFilter(django_filters.Filter):
-    """Compares a first-of-month date field with a `YYYY-MM` value (``lookup_expr`` as usual)."""
-
-    field_class = PeriodFormField
-
-
-class StrictBooleanFormField(forms.CharField):
-    """`true`/`false` (also `1`/`0`, any case); anything else is invalid rather than ignored."""
-
-    default_error_messages = {"invalid": "Expected true or false."}
-    VALUES = {"true": True, "1": True, "false": False, "0": False}
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return self.VALUES[value.strip().lower()]
-        except KeyError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanFormField
+from core.api.inputs import StrictBooleanFilter
 
 
 class ArrowBillingSyncFilter(django_filters.FilterSet):

@@ -1,7 +1,8 @@
 """FilterSets of the configuration endpoints: settings, customer mappings, vendor-offering mappings.
 
 Relation filters come in the reference's two forms: `<name>_uuid` (a UUID) and `<name>` (the
-object's URL or its UUID). A malformed value is a 400 naming the parameter, never an empty list.
+object's URL or its UUID); flags are `true`/`false`. A malformed value is a 400 naming the
+parameter, never an empty list nor an ignored filter.
 """
 
 import django_filters
@@ -11,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
 from core.api.fields import uuid_from_uuid_or_url
+from core.api.inputs import StrictBooleanFilter
 
 
 class UuidOrUrlFormField(forms.CharField):
@@ -37,6 +39,9 @@ class UuidOrUrlFilter(django_filters.Filter):
 
 
 class ArrowSettingsFilter(django_filters.FilterSet):
+    is_active = StrictBooleanFilter()
+    sync_enabled = StrictBooleanFilter()
+
     class Meta:
         model = ArrowSettings
         fields = ["is_active", "sync_enabled"]
@@ -45,6 +50,7 @@ class ArrowSettingsFilter(django_filters.FilterSet):
 class ArrowCustomerMappingFilter(django_filters.FilterSet):
     arrow_company_name = django_filters.CharFilter(lookup_expr="icontains")
     arrow_reference = django_filters.CharFilter()
+    is_active = StrictBooleanFilter()
     settings = UuidOrUrlFilter(field_name="settings__uuid")
     settings_uuid = django_filters.UUIDFilter(field_name="settings__uuid")
     waldur_customer = UuidOrUrlFilter(field_name="waldur_customer__uuid")
@@ -60,6 +66,7 @@ class ArrowCustomerMappingFilter(django_filters.FilterSet):
 
 class ArrowVendorOfferingMappingFilter(django_filters.FilterSet):
     arrow_vendor_name = django_filters.CharFilter(lookup_expr="iexact")
+    is_active = StrictBooleanFilter()
     offering = UuidOrUrlFilter(field_name="offering__uuid")
     offering_uuid = django_filters.UUIDFilter(field_name="offering__uuid")
     settings = UuidOrUrlFilter(field_name="settings__uuid")

@@ -9,6 +9,7 @@ queries (`invoice_item_uuid` etc. read the related rows loaded with `select_rela
 
 import uuid
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,6 +17,7 @@ from rest_framework import serializers
 from arrow_client.periods import MAX_YEAR, MIN_YEAR, MONTHS_PER_YEAR, Period
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
 from core.api.fields import uuid_from_uuid_or_url
+from core.api.inputs import StrictIntegerField
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -112,14 +114,23 @@ class UuidOrUrlField(serializers.Field):
 
 
 class PeriodRequestSerializer(serializers.Serializer):
-    """`year` (2000–2100) and `month` (1–12) of a queued billing action, plus optional settings."""
+    """`year` (2000–2100) and `month` (1–12) of a queued action, plus optional settings.
 
-    year = serializers.IntegerField(min_value=MIN_YEAR, max_value=MAX_YEAR)
-    month = serializers.IntegerField(min_value=1, max_value=MONTHS_PER_YEAR)
+    The month may be the current one (the server's date) or an earlier one: Arrow has nothing to
+    import, sync or reconcile for a month that has not begun.
+    """
+
+    year = StrictIntegerField(min_value=MIN_YEAR, max_value=MAX_YEAR)
+    month = StrictIntegerField(min_value=1, max_value=MONTHS_PER_YEAR)
     settings_uuid = UuidOrUrlField(required=False)
 
     def validate(self, attrs):
-        attrs["period"] = Period(attrs["year"], attrs["month"])
+        period = Period(attrs["year"], attrs["month"])
+        current = Period.from_date(timezone.localdate())
+        if period > current:
+            field = "year" if period.year > current.year else "month"
+            raise serializers.ValidationError({field: [f"{period} is in the future; the latest month is {current}."]})
+        attrs["period"] = period
         return attrs
 
 

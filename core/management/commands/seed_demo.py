@@ -1,11 +1,14 @@
 """Seed the demo data (idempotent) and print or write its JSON summary."""
 
 import json
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
 from core.services.demo_summary import demo_seed_with_summary
+
+OUTPUT_FILE_MODE = 0o600
 
 
 class Command(BaseCommand):
@@ -25,5 +28,9 @@ class Command(BaseCommand):
         if options["output"]:
             path = Path(options["output"])
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text + "\n")
+            # The summary holds API tokens: readable by its owner only.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OUTPUT_FILE_MODE)
+            with os.fdopen(descriptor, "w") as file:
+                os.fchmod(file.fileno(), OUTPUT_FILE_MODE)
+                file.write(text + "\n")
         self.stdout.write(text)
