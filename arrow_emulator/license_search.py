@@ -114,6 +114,11 @@ def _check_sort(sort: Any) -> list[tuple[tuple[str, ...], bool]]:
     return checked
 
 
+def _part(body: Mapping[str, Any], name: str) -> Any:
+    value = body.get(name)
+    return {} if value is None else value
+
+
 class LicenseQuery:
     """A parsed search body; `select` applies it to results (``{license, offer}`` dicts)."""
 
@@ -122,9 +127,9 @@ class LicenseQuery:
         if keyword is not None and not isinstance(keyword, str):
             raise SearchError("keyword must be a string")
         self.keyword = (keyword or "").strip().casefold()
-        self.filters = _check_filters(body.get("filters") or {})
-        self.keywords = _check_keywords(body.get("keywords") or {})
-        self.sort = _check_sort(body.get("sort") or {})
+        self.filters = _check_filters(_part(body, "filters"))
+        self.keywords = _check_keywords(_part(body, "keywords"))
+        self.sort = _check_sort(_part(body, "sort"))
 
     def _check_fields(self, sample: Mapping[str, Any]) -> None:
         paths = [path for path, _ in self.filters] + [path for path, *_ in self.keywords]
