@@ -1,9 +1,11 @@
 """`ArrowClient`: one method per ArrowSphere call the project uses, returning typed objects.
 
 The client is plain Python (no Django). It pages through listings lazily with a bound on the
-number of pages, streams billing exports one page at a time, and raises the typed errors of
-`arrow_client.errors` for every failure. HTTP details, retries and key redaction live in
-`arrow_client.transport`; payload shapes in `arrow_client.payloads` and `arrow_client.parsing`.
+number of pages (the license search too, ``POST licenses/v2/find``), streams billing exports one
+page at a time (filters, date format and page placement in `arrow_client.export_request`), and
+raises the typed errors of `arrow_client.errors` for every failure. HTTP details, retries and key
+redaction live in `arrow_client.transport`; payload shapes in `arrow_client.payloads` and
+`arrow_client.parsing`.
 An instance may be shared by threads; close it (or use it as a context manager) when done.
 """
 
