@@ -1,5 +1,6 @@
 """One contract test per ArrowClient call, against the emulator running as a real process."""
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -10,7 +11,9 @@ from arrow_client import (
     ArrowAuthError,
     ArrowClient,
     ArrowNotFound,
+    EXPORT_DATE_FORMATS,
     BillingExportPage,
+    ExportFilters,
     Period,
     consumption_totals,
 )
@@ -174,6 +177,24 @@ def test_billing_export_filters(client):
         for line in page.lines]
     assert lines and {(line.customer_reference, line.classification) for line in lines} == {("XSP100003", "SAAS")}
     assert all(line.quantity > 1 for line in lines)
+
+
+@pytest.mark.parametrize("date_format", sorted(EXPORT_DATE_FORMATS))
+def test_billing_export_in_each_date_format_gives_the_same_lines(client, emulator, date_format):
+    emulator.control.reset(export_page_size=20)
+    default = [line for page in client.iter_billing_export("MSP_EXTENDED", JANUARY, JANUARY) for line in page.lines]
+    asked = [line for page in client.iter_billing_export("MSP_EXTENDED", JANUARY, JANUARY, date_format=date_format)
+             for line in page.lines]
+    assert len(default) > 20 and asked == default
+    assert {line.bill_from for line in asked if line.license_reference == "XSP5000301"} == {dt.date(2025, 2, 1)}
+
+
+def test_billing_export_filters_of_the_php_sdk(client):
+    filters = ExportFilters(vendors=("Amazon Web Services",), programs=("AWS-RESELLER",), arrow_sku="AWS-SUB-0006",
+                            friendly_names=("tartu-genomics", "helios-erp"))
+    lines = [line for page in client.iter_billing_export("MSP_EXTENDED", JANUARY, JANUARY, filters=filters)
+             for line in page.lines]
+    assert {line.license_reference for line in lines} == {"XSP5000302", "XSP5000403"}
 
 
 def test_billing_export_headers_for_a_period_without_lines(client):
