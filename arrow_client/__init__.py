@@ -14,6 +14,8 @@ from arrow_client.errors import (
     ArrowUnavailable,
     UNREACHABLE_MESSAGE,
 )
+from arrow_client.export_dates import DEFAULT_EXPORT_DATE_FORMAT, EXPORT_DATE_FORMATS
+from arrow_client.export_request import ExportFilters
 from arrow_client.money import InvalidAmount, format_decimal, parse_decimal
 from arrow_client.parsing import ColumnCompatibility, export_columns_compatibility
 from arrow_client.periods import Period
@@ -49,6 +51,9 @@ __all__ = [
     "ConsumptionLine",
     "ConsumptionTotals",
     "Customer",
+    "DEFAULT_EXPORT_DATE_FORMAT",
+    "EXPORT_DATE_FORMATS",
+    "ExportFilters",
     "ExportType",
     "InvalidAmount",
     "License",

@@ -1,9 +1,11 @@
 """`ArrowClient`: one method per ArrowSphere call the project uses, returning typed objects.
 
 The client is plain Python (no Django). It pages through listings lazily with a bound on the
-number of pages, streams billing exports one page at a time, and raises the typed errors of
-`arrow_client.errors` for every failure. HTTP details, retries and key redaction live in
-`arrow_client.transport`; payload shapes in `arrow_client.payloads` and `arrow_client.parsing`.
+number of pages (the license search too, ``POST licenses/v2/find``), streams billing exports one
+page at a time (filters, date format and page placement in `arrow_client.export_request`), and
+raises the typed errors of `arrow_client.errors` for every failure. HTTP details, retries and key
+redaction live in `arrow_client.transport`; payload shapes in `arrow_client.payloads` and
+`arrow_client.parsing`.
 An instance may be shared by threads; close it (or use it as a context manager) when done.
 """
 
@@ -19,6 +21,8 @@ import httpx
 
 from arrow_client import parsing, payloads
 from arrow_client.errors import ArrowBadResponse, ArrowNotFound, describe_failure
+from arrow_client.export_dates import DEFAULT_EXPORT_DATE_FORMAT
+from arrow_client.export_request import ExportFilters, check_answered_page, export_request
 from arrow_client.periods import Period
 from arrow_client.transport import Transport
 from arrow_client.types import (
@@ -45,6 +49,7 @@ DEFAULT_MAX_PAGES = 10_000
 DEFAULT_PER_PAGE = 100
 IAAS_CATEGORY = "IAAS"
 EXPORT_PATH = "billing/erp/exports/sync"
+LICENSE_SEARCH_PATH = "licenses/v2/find"
 
 
 class ArrowClient:
@@ -122,8 +127,46 @@ class ArrowClient:
     # Licenses
 
     def iter_licenses(self, per_page: int = DEFAULT_PER_PAGE) -> Iterator[License]:
-        """Every license of the partner, fetched page by page."""
+        """Every license of the partner, fetched page by page (the detail's shape: no vendor name)."""
         return self._paginate("licenses", payloads.parse_licenses, per_page=per_page)
+
+    def iter_license_search(
+        self,
+        *,
+        filters: dict[str, Any] | None = None,
+        keywords: dict[str, Any] | None = None,
+        sort: dict[str, str] | None = None,
+        keyword: str | None = None,
+        per_page: int = DEFAULT_PER_PAGE,
+    ) -> Iterator[License]:
+        """Licenses found by ``POST licenses/v2/find``, page by page, with vendor and customer names.
+
+        ``filters``, ``keywords`` and ``sort`` are keyed by dotted paths (``license.customer_ref``),
+        as the SDKs send them; the page goes in the query string.
+        """
+        if per_page < 1:
+            raise ValueError("per_page must be >= 1")
+        body = {name: value for name, value in
+                (("filters", filters), ("keywords", keywords), ("sort", sort), ("keyword", keyword)) if value}
+        page_number = 1
+        while True:
+            answer = self._transport.request("POST", LICENSE_SEARCH_PATH, body=body,
+                                             params={"page": page_number, "per_page": per_page})
+            found, info = self._parse(LICENSE_SEARCH_PATH, "POST", lambda: payloads.parse_license_search(answer))
+            yield from found
+            if page_number >= info.total_pages or not found:
+                return
+            page_number = self._next_page(page_number, LICENSE_SEARCH_PATH)
+
+    def find_licenses(self, *, customer_ref: str | None = None, license_reference: str | None = None,
+                      per_page: int = DEFAULT_PER_PAGE) -> list[License]:
+        """Licenses of a customer and/or one license by reference, from the license search."""
+        filters = {}
+        if customer_ref is not None:
+            filters["license.customer_ref"] = customer_ref
+        if license_reference is not None:
+            filters["license.partner_ref"] = license_reference
+        return list(self.iter_license_search(filters=filters, per_page=per_page))
 
     def iter_customer_licenses(self, customer_ref: str, per_page: int = DEFAULT_PER_PAGE) -> Iterator[License]:
         return self._paginate(f"customers/{_segment(customer_ref)}/licenses", payloads.parse_licenses,
@@ -134,7 +177,7 @@ class ArrowClient:
         return list(self.iter_customer_licenses(customer_ref, per_page=per_page))
 
     def get_license(self, reference: str) -> License:
-        """One license with price, seats and periodicity; `ArrowNotFound` if unknown."""
+        """One license with price, seats, periodicity and program; `ArrowNotFound` if unknown."""
         return self._get(f"licenses/{_segment(reference)}", payloads.parse_license_detail)
 
     def consumption(self, license_ref: str, period_from: Period, period_to: Period | None = None) -> list[ConsumptionLine]:
@@ -157,9 +200,10 @@ class ArrowClient:
     # Catalog
 
     def programs(self, category: str = IAAS_CATEGORY) -> list[Vendor]:
-        """Programs (vendors) of a catalog category."""
+        """Programs (vendors) of a catalog category, every page of them."""
         path = f"catalog/categories/{_segment(category)}/programs"
-        return self._get(path, lambda data: payloads.parse_programs(data, category=category))
+        return list(self._paginate(path, lambda data: payloads.parse_programs(data, category=category),
+                                   per_page=DEFAULT_PER_PAGE))
 
     def iaas_vendors(self) -> list[Vendor]:
         return self.programs(IAAS_CATEGORY)
@@ -183,27 +227,33 @@ class ArrowClient:
         page: int = 1,
         classifications: Iterable[str] | None = None,
         customer_refs: Iterable[str] | None = None,
+        filters: ExportFilters | None = None,
+        date_format: str = DEFAULT_EXPORT_DATE_FORMAT,
     ) -> BillingExportTable:
-        """One page (1-based) of a billing export, rows not parsed; headers are present even with no rows."""
+        """One page (1-based) of a billing export, rows not parsed; headers are present even with no rows.
+
+        ``filters`` narrows the export (`ExportFilters`); ``classifications`` and ``customer_refs``
+        are two of them by name. Dates are requested, and read, in ``date_format``.
+        """
         path = EXPORT_PATH
-        filters: dict[str, Any] = {"reportPeriod": {"from": str(period_from), "to": str(period_to)}}
-        if classifications:
-            filters["classifications"] = list(classifications)
-        if customer_refs is not None:
-            filters["customerXspRefs"] = list(customer_refs)
-        body, digest = self._transport.request(
-            "POST", path, body={"exportTypeReference": export_type_reference, "filters": filters, "page": page},
-            with_digest=True,
-        )
+        chosen = ExportFilters.of(filters, classifications=classifications, customer_refs=customer_refs)
+        body, params = export_request(export_type_reference, period_from, period_to, page=page, filters=chosen,
+                                      date_format=date_format)
+        answer, digest = self._transport.request("POST", path, body=body, params=params, with_digest=True)
 
         def parse() -> BillingExportTable:
-            data, pagination = payloads.unwrap(body)
+            data, pagination = payloads.unwrap(answer)
             headers, values = payloads.table(data, "values")
             info = payloads.parse_page_info(pagination, item_count=len(values))
+            try:
+                check_answered_page(pagination, page)
+            except ValueError as exc:
+                raise payloads.PayloadError(str(exc)) from None
             return BillingExportTable(
-                headers=tuple(headers), values=values, page=info.current_page, total_pages=info.total_pages,
+                headers=tuple(headers), values=values, page=page, total_pages=info.total_pages,
                 total=info.total if info.total is not None else len(values), per_page=info.per_page,
                 default_period=period_from if period_from == period_to else None, digest=digest,
+                date_format=date_format,
             )
 
         return self._parse(path, "POST", parse)
@@ -217,10 +267,13 @@ class ArrowClient:
         page: int = 1,
         classifications: Iterable[str] | None = None,
         customer_refs: Iterable[str] | None = None,
+        filters: ExportFilters | None = None,
+        date_format: str = DEFAULT_EXPORT_DATE_FORMAT,
     ) -> BillingExportPage:
         """One page (1-based) of a billing export, parsed; headers are present even with no rows."""
-        return self._parsed(self.billing_export_table(export_type_reference, period_from, period_to, page=page,
-                                                      classifications=classifications, customer_refs=customer_refs))
+        return self._parsed(self.billing_export_table(
+            export_type_reference, period_from, period_to, page=page, classifications=classifications,
+            customer_refs=customer_refs, filters=filters, date_format=date_format))
 
     def iter_billing_export(
         self,
@@ -230,15 +283,20 @@ class ArrowClient:
         *,
         classifications: Iterable[str] | None = None,
         customer_refs: Iterable[str] | None = None,
+        filters: ExportFilters | None = None,
+        date_format: str = DEFAULT_EXPORT_DATE_FORMAT,
         read_ahead: int = 0,
     ) -> Iterator[BillingExportPage]:
         """Stream a billing export one parsed page at a time (the first page always, even when empty).
 
         Holds one page in memory, plus up to ``read_ahead`` following pages that are requested
         and parsed in helper threads while the caller works on the current one (large exports).
-        Raises `ArrowBadResponse` if the export does not end within ``max_pages`` pages.
+        Raises `ArrowBadResponse` if the export does not end within ``max_pages`` pages, or if
+        Arrow answers another page than the one asked for.
         """
-        fetch = self._export_fetcher(export_type_reference, period_from, period_to, classifications, customer_refs)
+        fetch = self._export_fetcher(export_type_reference, period_from, period_to,
+                                     ExportFilters.of(filters, classifications=classifications,
+                                                      customer_refs=customer_refs), date_format)
         return self._iter_export(lambda number: self._parsed(fetch(number)), read_ahead)
 
     def iter_billing_export_tables(
@@ -249,23 +307,21 @@ class ArrowClient:
         *,
         classifications: Iterable[str] | None = None,
         customer_refs: Iterable[str] | None = None,
+        filters: ExportFilters | None = None,
+        date_format: str = DEFAULT_EXPORT_DATE_FORMAT,
         read_ahead: int = 0,
     ) -> Iterator[BillingExportTable]:
         """As `iter_billing_export`, but pages come unparsed (`BillingExportTable`)."""
-        fetch = self._export_fetcher(export_type_reference, period_from, period_to, classifications, customer_refs)
+        fetch = self._export_fetcher(export_type_reference, period_from, period_to,
+                                     ExportFilters.of(filters, classifications=classifications,
+                                                      customer_refs=customer_refs), date_format)
         return self._iter_export(fetch, read_ahead)
 
     def _export_fetcher(self, export_type_reference: str, period_from: Period, period_to: Period,
-                        classifications: Iterable[str] | None,
-                        customer_refs: Iterable[str] | None) -> Callable[[int], BillingExportTable]:
-        classifications = list(classifications) if classifications else None
-        customer_refs = list(customer_refs) if customer_refs is not None else None
-
+                        filters: ExportFilters, date_format: str) -> Callable[[int], BillingExportTable]:
         def fetch(number: int) -> BillingExportTable:
-            return self.billing_export_table(
-                export_type_reference, period_from, period_to, page=number,
-                classifications=classifications, customer_refs=customer_refs,
-            )
+            return self.billing_export_table(export_type_reference, period_from, period_to, page=number,
+                                             filters=filters, date_format=date_format)
 
         return fetch
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from arrow_client.export_dates import DEFAULT_EXPORT_DATE_FORMAT, parse_export_date
 from arrow_client.money import InvalidAmount, parse_decimal, parse_decimal_text
 from arrow_client.periods import Period
 from arrow_client.types import (
@@ -87,10 +88,6 @@ CONSUMPTION_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 CONSUMPTION_NULL = "null"
 
-# Arrow writes dates as MM/DD/YYYY; the other forms are accepted defensively.
-DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-
-
 class TabularParseError(ValueError):
     """A tabular payload (consumption) holds a value that cannot be parsed."""
 
@@ -136,26 +133,10 @@ def export_columns_compatibility(headers: Sequence[str]) -> ColumnCompatibility:
     return ColumnCompatibility(compatible, compatible and not missing_important, missing_required, missing_important)
 
 
-def parse_arrow_date(value: Any) -> dt.date | None:
-    """Parse an Arrow date (``MM/DD/YYYY``); empty means ``None``; raises `ValueError` for garbage."""
-    text = cell_text(value)
-    if text is None:
-        return None
-    if len(text) == 10 and text[2] == "/" and text[5] == "/" and text.isascii():
-        # Fast path for Arrow's own form (a 100 000-line export has 300 000 dates); anything
-        # this does not accept exactly goes through strptime below, errors included.
-        month, day, year = text[:2], text[3:5], text[6:]
-        if month.isdigit() and day.isdigit() and year.isdigit():
-            try:
-                return dt.date(int(year), int(month), int(day))
-            except ValueError:
-                pass
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"not a date (expected MM/DD/YYYY): {text!r}")
+def parse_arrow_date(value: Any, date_format: str = DEFAULT_EXPORT_DATE_FORMAT) -> dt.date | None:
+    """Parse an export date written in ``date_format`` (`arrow_client.export_dates`); empty means
+    ``None``; raises `ValueError` for garbage."""
+    return parse_export_date(cell_text(value), date_format)
 
 
 def parse_billing_rows(
@@ -165,16 +146,17 @@ def parse_billing_rows(
     first_row_number: int = 1,
     default_period: Period | None = None,
     positions: Iterable[int] | None = None,
+    date_format: str = DEFAULT_EXPORT_DATE_FORMAT,
 ) -> tuple[Sequence[dict[str, Any]], tuple[BillingLine, ...], tuple[BillingLineError, ...]]:
     """Parse export rows into raw dicts (`RowDicts`), lines and errors.
 
     ``default_period`` is used for rows without a ``Report Period`` (only safe when the export was
     requested for a single period). A row with any unparseable value yields errors and no line.
     ``positions`` limits parsing to those rows of ``values`` (0-based; row numbers stay those of
-    the whole page).
+    the whole page). Dates are read in ``date_format``, the one the export was requested in.
     """
     columns = resolve_columns(headers, BILLING_COLUMNS)
-    fast = _FastRowParser(headers, columns, default_period)
+    fast = _FastRowParser(headers, columns, default_period, date_format)
     well_formed: list[Sequence[Any]] = []
     lines: list[BillingLine] = []
     errors: list[BillingLineError] = []
@@ -193,7 +175,7 @@ def parse_billing_rows(
             lines.append(line)
             continue
         row = dict(zip(headers, values_of_row, strict=True))
-        line, row_errors = _parse_billing_row(row, columns, row_number, default_period)
+        line, row_errors = _parse_billing_row(row, columns, row_number, default_period, date_format)
         if line is not None:
             lines.append(line)
         errors.extend(row_errors)
@@ -206,12 +188,13 @@ def billing_export_page(
     page_info: PageInfo,
     *,
     default_period: Period | None = None,
+    date_format: str = DEFAULT_EXPORT_DATE_FORMAT,
 ) -> BillingExportPage:
     """Assemble a `BillingExportPage`, numbering rows across pages."""
     table = BillingExportTable(
         headers=tuple(headers), values=list(values), page=page_info.current_page, total_pages=page_info.total_pages,
         total=page_info.total if page_info.total is not None else len(values), per_page=page_info.per_page,
-        default_period=default_period,
+        default_period=default_period, date_format=date_format,
     )
     return billing_table_parse(table)
 
@@ -220,7 +203,7 @@ def billing_table_parse(table: BillingExportTable, positions: Iterable[int] | No
     """Parse the rows of an export table (only those at ``positions``, 0-based, when given)."""
     rows, lines, errors = parse_billing_rows(
         table.headers, table.values, first_row_number=table.first_row_number, default_period=table.default_period,
-        positions=positions,
+        positions=positions, date_format=table.date_format,
     )
     return BillingExportPage(
         headers=table.headers,
@@ -237,10 +220,11 @@ def billing_table_parse(table: BillingExportTable, positions: Iterable[int] | No
 class _RowReader:
     """Reads one export row's fields by logical name, collecting errors instead of raising."""
 
-    def __init__(self, row: dict[str, Any], columns: dict[str, str], row_number: int) -> None:
+    def __init__(self, row: dict[str, Any], columns: dict[str, str], row_number: int, date_format: str) -> None:
         self.row = row
         self.columns = columns
         self.row_number = row_number
+        self.date_format = date_format
         self.line_reference: str | None = None
         self.errors: list[BillingLineError] = []
 
@@ -273,7 +257,7 @@ class _RowReader:
 
     def date(self, name: str) -> dt.date | None:
         try:
-            return parse_arrow_date(self.text(name))
+            return parse_arrow_date(self.text(name), self.date_format)
         except ValueError as exc:
             self.fail(name, str(exc))
             return None
@@ -294,10 +278,12 @@ class _FastRowParser:
     _AMOUNTS = ("quantity", "unit_sell_price", "sell_total", "buy_total", "retail_total")
     _DATES = ("bill_from", "bill_to", "validation_date")
 
-    def __init__(self, headers: Sequence[str], columns: dict[str, str], default_period: Period | None) -> None:
+    def __init__(self, headers: Sequence[str], columns: dict[str, str], default_period: Period | None,
+                 date_format: str) -> None:
         position = {title: index for index, title in enumerate(headers)}  # the last of repeated titles wins
         self.columns = {name: position[title] for name, title in columns.items()}
         self.default_period = default_period
+        self.date_format = date_format
         self.usable = "sell_total" in self.columns and "buy_total" in self.columns
         self._periods: dict[str, Period] = {}
         self._dates: dict[str, dt.date | None] = {}
@@ -320,7 +306,7 @@ class _FastRowParser:
         if text is None:
             return None
         if text not in self._dates:
-            self._dates[text] = parse_arrow_date(text)
+            self._dates[text] = parse_export_date(text, self.date_format)
         return self._dates[text]
 
     def parse(self, values: Sequence[Any], row_number: int) -> BillingLine | None:
@@ -376,9 +362,9 @@ def _line_from_fields(fields: dict[str, Any]) -> BillingLine:
 
 
 def _parse_billing_row(
-    row: dict[str, Any], columns: dict[str, str], row_number: int, default_period: Period | None
+    row: dict[str, Any], columns: dict[str, str], row_number: int, default_period: Period | None, date_format: str
 ) -> tuple[BillingLine | None, list[BillingLineError]]:
-    reader = _RowReader(row, columns, row_number)
+    reader = _RowReader(row, columns, row_number, date_format)
     sequence, order_id = reader.text("sequence"), reader.text("order_id")
     reader.line_reference = sequence or order_id
     if reader.line_reference is None:

@@ -1,8 +1,12 @@
 """Arrow's JSON envelopes and objects: from decoded JSON to typed dataclasses.
 
 Knows the envelope shapes (``status``/``data``/``pagination`` on most endpoints, ``code``/``message``
-on billing ones), the error bodies, both pagination styles (``total_page`` and ``totalPages``) and
-the key casing of each object (camelCase partner, PascalCase customers, snake_case licenses).
+on billing ones, the bare ``{results, filters, pagination}`` of the license search), the error
+bodies, the pagination styles (``total_page``, ``totalPages``, ``totalPage``) and the key casing of
+each object: camelCase partner, PascalCase customers, and the two shapes of a license, the detail's
+(Node SDK ``LicenseGetFields``: ``license_id``, ``friendlyName``, ``program``, a ``price`` of
+``unit{buy,sell,list}`` numbers, no vendor or customer name) and the search's (snake_case, the
+reference in ``partner_ref``, ``vendor_name``, ``customer_name``, ``price.sell_price``).
 Tabular payloads (export rows, consumption lines) are handed to `arrow_client.parsing`.
 Raises `PayloadError` for anything that does not have the expected shape; it does no I/O.
 """
@@ -62,14 +66,15 @@ def unwrap(body: Any) -> tuple[Any, Mapping[str, Any] | None]:
 
 
 def parse_page_info(pagination: Mapping[str, Any] | None, *, item_count: int) -> PageInfo:
-    """Normalise ``{current_page, total_page, ...}`` and ``{currentPage, totalPages, ...}``.
+    """Normalise ``{current_page, total_page, ...}``, ``{currentPage, totalPages, ...}`` and
+    ``{currentPage, totalPage, ...}``.
 
     Without pagination the answer is a single page.
     """
     if pagination is None:
         return PageInfo(current_page=1, total_pages=1, total=item_count, per_page=None)
     current = _first_int(pagination, "current_page", "currentPage", default=1)
-    total_pages = _first_int(pagination, "total_page", "totalPages", "total_pages", default=None)
+    total_pages = _first_int(pagination, "total_page", "totalPages", "totalPage", "total_pages", default=None)
     total = _first_int(pagination, "total", default=None)
     per_page = _first_int(pagination, "per_page", "perPage", default=None)
     if total_pages is None:
@@ -88,6 +93,8 @@ def parse_partner(data: Any) -> Partner:
         email=_optional_str(item, "emailContact"),
         city=_optional_str(item, "city"),
         country_code=_optional_str(item, "countryCode"),
+        ref=_optional_str(item, "ref"),
+        billing_id=_optional_str(item, "billingId"),
         raw=dict(item),
     )
 
@@ -112,11 +119,13 @@ def parse_customer(item: Any) -> Customer:
         internal_reference=_optional_str(item, "InternalReference"),
         ref=_optional_str(item, "Ref"),
         contact_email=_optional_str(contact, "Email"),
+        billing_id=_optional_str(item, "BillingId"),
         raw=dict(item),
     )
 
 
 def parse_licenses(data: Any) -> list[License]:
+    """``data.licenses[]`` of ``GET licenses`` and ``customers/{ref}/licenses`` (the detail's shape)."""
     items = _mapping(data, "licenses data").get("licenses")
     if not isinstance(items, list):
         raise PayloadError("'data.licenses' is not a list")
@@ -124,12 +133,15 @@ def parse_licenses(data: Any) -> list[License]:
 
 
 def parse_license_detail(data: Any) -> License:
+    """``data.license`` of ``GET licenses/{ref}``."""
     return parse_license(_mapping(data, "license data").get("license"))
 
 
 def parse_license(item: Any) -> License:
+    """A license in the detail's shape (``LicenseGetFields``)."""
     item = _mapping(item, "license")
-    price = item.get("price") if isinstance(item.get("price"), Mapping) else {}
+    price = _optional_mapping(item, "price")
+    unit = _optional_mapping(price, "unit")
     return License(
         license_id=_required_str(item, "license_id"),
         customer_ref=_optional_str(item, "customer_ref"),
@@ -139,17 +151,66 @@ def parse_license(item: Any) -> License:
         friendly_name=_optional_str(item, "friendlyName"),
         vendor_license_id=_optional_str(item, "vendor_license_id"),
         state=_optional_str(item, "state"),
-        vendor_name=_optional_str(item, "vendor_name"),
-        classification=_optional_str(item, "classification"),
-        customer_name=_optional_str(item, "customer_name"),
+        classification=_classification(_optional_str(item, "classification") or _optional_str(item, "category")),
         seats=_optional_decimal(item, "seats"),
         periodicity=_optional_str(item, "periodicity"),
         term=_optional_str(item, "term"),
-        unit_buy_price=_optional_decimal(price, "buy_price"),
-        unit_sell_price=_optional_decimal(price, "sell_price"),
+        unit_buy_price=_optional_decimal(unit, "buy"),
+        unit_sell_price=_optional_decimal(unit, "sell"),
+        unit_list_price=_optional_decimal(unit, "list"),
         currency=_optional_str(price, "currency"),
+        program=_optional_str(item, "program"),
+        associated_program=_optional_str(item, "associatedSubscriptionProgram"),
+        vendor_code=_optional_str(item, "vendor_code"),
+        offer_name=_optional_str(item, "name"),
         raw=dict(item),
     )
+
+
+def parse_license_search(body: Any) -> tuple[list[License], PageInfo]:
+    """A ``POST licenses/v2/find`` answer: ``{results: [{license, offer}], filters, pagination}``."""
+    body = _mapping(body, "license search answer")
+    results = body.get("results")
+    if not isinstance(results, list):
+        raise PayloadError("license search 'results' is not a list")
+    pagination = body.get("pagination")
+    if not isinstance(pagination, Mapping):
+        raise PayloadError("license search 'pagination' is not an object")
+    licenses = [parse_license_search_result(result) for result in results]
+    return licenses, parse_page_info(pagination, item_count=len(licenses))
+
+
+def parse_license_search_result(result: Any) -> License:
+    """One search result; the license reference is ``license.partner_ref``."""
+    result = _mapping(result, "license search result")
+    item = _mapping(result.get("license"), "license search result 'license'")
+    price = _optional_mapping(item, "price")
+    return License(
+        license_id=_required_str(item, "partner_ref"),
+        customer_ref=_optional_str(item, "customer_ref"),
+        service_ref=_optional_str(item, "service_ref"),
+        name=_optional_str(item, "offer") or "",
+        sku=_optional_str(item, "sku"),
+        friendly_name=_optional_str(item, "friendly_name"),
+        vendor_license_id=_optional_str(item, "vendor_subscription_id"),
+        state=_optional_str(item, "status_label"),
+        vendor_name=_optional_str(item, "vendor_name"),
+        classification=_classification(_optional_str(item, "cloud_type")),
+        customer_name=_optional_str(item, "customer_name"),
+        seats=_optional_decimal(item, "seat"),
+        unit_buy_price=_optional_decimal(price, "buy_price"),
+        unit_sell_price=_optional_decimal(price, "sell_price"),
+        unit_list_price=_optional_decimal(price, "list_price"),
+        currency=_optional_str(price, "currency"),
+        vendor_code=_optional_str(item, "vendor_code"),
+        offer_name=_optional_str(item, "offer"),
+        raw=dict(result),
+    )
+
+
+def _classification(value: str | None) -> str | None:
+    """``IAAS``/``SAAS`` whichever way Arrow cased it (``IaaS`` in licenses, ``IAAS`` in exports)."""
+    return value.upper() if value else None
 
 
 def parse_export_types(data: Any) -> list[ExportType]:
@@ -177,6 +238,7 @@ def parse_programs(data: Any, *, category: str | None = None) -> list[Vendor]:
                 name=_required_str(item, "name"),
                 reference=_optional_str(item, "reference"),
                 category=_optional_str(item, "category") or category,
+                associated_program=_optional_str(item, "associatedSubscriptionProgram"),
                 raw=dict(item),
             )
         )
@@ -200,6 +262,11 @@ def _mapping(value: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise PayloadError(f"{what} is not an object")
     return value
+
+
+def _optional_mapping(item: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = item.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _required_str(item: Mapping[str, Any], key: str) -> str:

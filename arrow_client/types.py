@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from arrow_client.export_dates import DEFAULT_EXPORT_DATE_FORMAT
 from arrow_client.periods import Period
+from arrow_client.references import xsp_reference
 
 PRICE_SOURCE_SELL = "sell"
 PRICE_SOURCE_BUY = "buy"
@@ -34,6 +36,8 @@ class Partner:
     email: str | None = None
     city: str | None = None
     country_code: str | None = None
+    ref: str | None = None
+    billing_id: str | None = None
     raw: dict[str, Any] = _raw()
 
 
@@ -49,6 +53,7 @@ class Customer:
     internal_reference: str | None = None
     ref: str | None = None
     contact_email: str | None = None
+    billing_id: str | None = None
     raw: dict[str, Any] = _raw()
 
 
@@ -62,11 +67,16 @@ class ExportType:
 
 @dataclass(frozen=True)
 class Vendor:
-    """A program of a catalog category; its ``name`` is the vendor name used in billing lines."""
+    """A program of a catalog category; its ``name`` is the vendor name used in billing lines.
+
+    ``reference`` is a vendor slug (``microsoft``); ``associated_program`` the program code that
+    licenses carry as ``associatedSubscriptionProgram`` (``MSCSP``).
+    """
 
     name: str
     reference: str | None = None
     category: str | None = None
+    associated_program: str | None = None
     raw: dict[str, Any] = _raw()
 
 
@@ -74,7 +84,10 @@ class Vendor:
 class License:
     """A license (subscription) of a customer; ``license_id`` is its XSP reference.
 
-    The listing fills the identity fields; the detail call adds seats, periodicity, term and prices.
+    Arrow describes a license in two shapes (`arrow_client.payloads`): the detail and the
+    listings carry ``program``, ``associated_program`` (``MSCSP``) and ``vendor_code`` but no vendor
+    or customer name; the license search carries ``vendor_name`` (as billing lines name the
+    vendor) and ``customer_name``. ``classification`` is ``IAAS``/``SAAS``; prices are of one seat.
     """
 
     license_id: str
@@ -93,7 +106,12 @@ class License:
     term: str | None = None
     unit_buy_price: Decimal | None = None
     unit_sell_price: Decimal | None = None
+    unit_list_price: Decimal | None = None
     currency: str | None = None
+    program: str | None = None
+    associated_program: str | None = None
+    vendor_code: str | None = None
+    offer_name: str | None = None
     raw: dict[str, Any] = _raw()
 
     @property
@@ -118,7 +136,8 @@ class BillingLine:
     ``sell_total`` and ``buy_total`` are line totals: never multiply them by ``quantity``.
     ``line_reference`` is ``Sequence`` when the export has it, else ``Order Id``; Arrow does not
     promise it is unique, so importers must detect repeats. ``report_period`` is the period the line
-    belongs to, whatever its ``bill_from``/``bill_to`` dates say.
+    belongs to, whatever its ``bill_from``/``bill_to`` dates say. ``customer_id`` is the cell as
+    Arrow wrote it (a number in live exports); compare it through `arrow_client.references`.
     """
 
     row_number: int
@@ -154,6 +173,12 @@ class BillingLine:
     def is_validated(self) -> bool:
         """Arrow has validated (finalised) this line."""
         return self.validation_date is not None
+
+    @property
+    def customer_reference(self) -> str | None:
+        """The customer's XSP reference: live exports write its numeric ``Ref`` as
+        ``End User Company ID`` (``111111`` for ``XSP111111``); an XSP value is kept as it is."""
+        return xsp_reference(self.customer_id)
 
     def total_for(self, price_source: str) -> Decimal:
         """The line total in ``price_source`` (``"sell"`` or ``"buy"``)."""
@@ -230,6 +255,8 @@ class BillingExportTable:
     default_period: Period | None = None
     # BLAKE2b of the answer's bytes as Arrow sent them: equal digests, equal pages.
     digest: str | None = field(default=None, compare=False)
+    # outputFormat.date the export was requested with: how its dates are to be read.
+    date_format: str = DEFAULT_EXPORT_DATE_FORMAT
 
     @property
     def is_last(self) -> bool:

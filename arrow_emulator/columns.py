@@ -6,8 +6,14 @@ names some columns differently (``Sell Total Price``, ``Buy Total Price``, ``Qua
 and ``Vendor Subscription ID``. Column titles are declared here independently of
 `arrow_client.parsing`, as a vendor's server would, so contract tests catch a client that drifts.
 
-Simplifications: ``End User Company ID`` holds the customer's XSP reference; amounts are in EUR with
-an exchange rate of 1 and no tax; ERP invoice fields and order comments are empty.
+Identifiers follow the live rows of the golden sample: ``End User Company ID`` is the customer's
+numeric ``Ref`` (``100001`` for ``XSP100001``), ``End User Company Reference ID`` the customer's
+billing id, ``Billing ID`` the partner's, ``Customer Billing ID`` the partner's on IAAS lines and
+empty on SAAS lines, ``Arrow Reference ID`` the program code. Dates are written in the requested
+``outputFormat.date`` (`DATE_FORMATS`, the PHP SDK's ``FormatDateEnum``), ``MM/DD/YYYY`` by default.
+
+Simplifications: amounts are in EUR with an exchange rate of 1 and no tax; ERP invoice fields and
+order comments are empty.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from arrow_emulator.generator import ConsumptionItem, DataModel, ExportLine
 from arrow_emulator.seeds import CURRENCY
 
 EXPORT_TYPES = {"MSP_EXTENDED": "MSP (Extended)", "LIGHT": "Light"}
+# outputFormat.date values → strftime patterns
+DATE_FORMATS = {"MM/DD/YYYY": "%m/%d/%Y", "DD/MM/YYYY": "%d/%m/%Y", "DD-MM-YYYY": "%d-%m-%Y"}
+DEFAULT_DATE_FORMAT = "MM/DD/YYYY"
 RETAIL_MARKUP_PERCENT = Decimal(10)
 ZERO = "0.00000"
 ONE = "1.00000"
@@ -30,18 +39,23 @@ Renderer = Callable[["RowContext", ExportLine], "str | None"]
 
 
 class RowContext:
-    """What rendering needs besides the line: the data model (partner, dates, validation)."""
+    """What rendering needs besides the line: the data model (partner, dates, validation) and the
+    date pattern of the request."""
 
-    def __init__(self, model: DataModel) -> None:
+    def __init__(self, model: DataModel, date_format: str = DEFAULT_DATE_FORMAT) -> None:
         self.model = model
         self.partner = model.catalogue.partner
+        self.pattern = DATE_FORMATS[date_format]
         self._validation: dict[object, str] = {}
         self._subscriptions: dict[tuple, tuple[str, str]] = {}
+
+    def date(self, value: dt.date | None) -> str:
+        return _date(value, self.pattern)
 
     def validation_date(self, line: ExportLine) -> str:
         if line.period not in self._validation:
             validated_on = self.model.validation_date(line.period)
-            self._validation[line.period] = _date(validated_on) if validated_on else ""
+            self._validation[line.period] = self.date(validated_on) if validated_on else ""
         return self._validation[line.period]
 
     def subscription_dates(self, line: ExportLine) -> tuple[str, str]:
@@ -50,13 +64,13 @@ class RowContext:
         key = (seed.start_offset, line.license.index % 9)
         if key not in self._subscriptions:
             start = self.model.subscription_start(line.license)
-            self._subscriptions[key] = (_date(start), _date(start.replace(year=start.year + 2)))
+            self._subscriptions[key] = (self.date(start), self.date(start.replace(year=start.year + 2)))
         return self._subscriptions[key]
 
 
 @functools.lru_cache(maxsize=4096)
-def _date(value: dt.date | None) -> str:
-    return value.strftime("%m/%d/%Y") if value else ""
+def _date(value: dt.date | None, pattern: str) -> str:
+    return value.strftime(pattern) if value else ""
 
 
 @functools.lru_cache(maxsize=64)
@@ -86,32 +100,32 @@ def _retail(line: ExportLine) -> Decimal:
     return line.sell * (100 + RETAIL_MARKUP_PERCENT) / 100
 
 
-def _bill_dates(line: ExportLine) -> tuple[str, str]:
-    return _bill_dates_of(line.period, line.license.product.bills_in_arrears)
+def _bill_dates(ctx: RowContext, line: ExportLine) -> tuple[str, str]:
+    return _bill_dates_of(line.period, line.license.product.bills_in_arrears, ctx.pattern)
 
 
 @functools.lru_cache(maxsize=1024)
-def _bill_dates_of(period: Period, in_arrears: bool) -> tuple[str, str]:
+def _bill_dates_of(period: Period, in_arrears: bool, pattern: str) -> tuple[str, str]:
     billed = period.next() if in_arrears else period
-    return _date(billed.first_day), _date(billed.last_day)
+    return _date(billed.first_day, pattern), _date(billed.last_day, pattern)
 
 
 @functools.lru_cache(maxsize=1024)
-def _purchase_date(period: Period) -> str:
-    return _date(period.next().first_day + dt.timedelta(days=1))
+def _purchase_date(period: Period, pattern: str) -> str:
+    return _date(period.next().first_day + dt.timedelta(days=1), pattern)
 
 
 MSP_EXTENDED_COLUMNS: dict[str, Renderer] = {
     "Order Id": lambda ctx, line: line.license.order_id,
     "Order Creation Date": lambda ctx, line: ctx.subscription_dates(line)[0],
-    "Purchase Date": lambda ctx, line: _purchase_date(line.period),
-    "Bill From": lambda ctx, line: _bill_dates(line)[0],
-    "Bill To": lambda ctx, line: _bill_dates(line)[1],
+    "Purchase Date": lambda ctx, line: _purchase_date(line.period, ctx.pattern),
+    "Bill From": lambda ctx, line: _bill_dates(ctx, line)[0],
+    "Bill To": lambda ctx, line: _bill_dates(ctx, line)[1],
     "End User Company Name": lambda ctx, line: line.license.customer.company_name,
-    "End User Company ID": lambda ctx, line: line.license.customer.reference,
+    "End User Company ID": lambda ctx, line: line.license.customer.ref,
     "End User Company Reference ID": lambda ctx, line: line.license.customer.billing_id,
     "Arrow Reference ID": lambda ctx, line: line.license.product.program_reference,
-    "End User Account Creation Date": lambda ctx, line: _date(dt.date.fromisoformat(line.license.customer.created)),
+    "End User Account Creation Date": lambda ctx, line: ctx.date(dt.date.fromisoformat(line.license.customer.created)),
     "End User First Name": lambda ctx, line: line.license.customer.contact_first_name,
     "End User Last Name": lambda ctx, line: line.license.customer.contact_last_name,
     "End User E-mail": lambda ctx, line: line.license.customer.email,
@@ -146,7 +160,7 @@ MSP_EXTENDED_COLUMNS: dict[str, Renderer] = {
     "Description": lambda ctx, line: line.license.product.offer_name,
     "Billing ID": lambda ctx, line: ctx.partner.billing_id,
     "Original Qty": lambda ctx, line: str(int(line.quantity)),
-    "Customer Billing ID": lambda ctx, line: line.license.customer.billing_id,
+    "Customer Billing ID": lambda ctx, line: ctx.partner.billing_id if line.license.product.is_iaas else "",
     "Friendly Name": lambda ctx, line: line.license.seed.friendly_name,
     "Retail Unit Price": lambda ctx, line: _unit(line, _retail(line)),
     "Retail Total Price": lambda ctx, line: _amount(line, _retail(line)),
@@ -218,9 +232,11 @@ LINE_COLUMNS = frozenset({
 _LINE_RENDERERS = frozenset(MSP_EXTENDED_COLUMNS[title] for title in LINE_COLUMNS)
 
 
-def render_export_rows(export_type: str, model: DataModel, lines: list[ExportLine]) -> list[list[str | None]]:
-    """The rows of ``lines`` in the columns of ``export_type``, as strings (``None`` for JSON null)."""
-    ctx = RowContext(model)
+def render_export_rows(export_type: str, model: DataModel, lines: list[ExportLine],
+                       date_format: str = DEFAULT_DATE_FORMAT) -> list[list[str | None]]:
+    """The rows of ``lines`` in the columns of ``export_type``, as strings (``None`` for JSON null),
+    dates in ``date_format`` (a key of `DATE_FORMATS`)."""
+    ctx = RowContext(model, date_format)
     columns = EXPORT_COLUMNS[export_type]
     per_line = [(index, render) for index, render in enumerate(columns.values()) if render in _LINE_RENDERERS]
     templates: dict[tuple, list[str | None]] = {}

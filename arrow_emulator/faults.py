@@ -28,6 +28,7 @@ ENDPOINTS = (
     "customers/{ref}/licenses",
     "licenses",
     "licenses/{ref}",
+    "licenses/v2/find",
     "billing/erp/exports/types",
     "billing/erp/exports/sync",
     "catalog/categories/{category}/programs",

@@ -17,6 +17,11 @@ Notable licenses of the demo seed (documented because tests rely on them):
 - XSP5000304: started two months before the current one.
 - XSP5000402 bills ``Qty`` 2; Microsoft 365 (SAAS) lines bill ``Qty`` = seats. Totals are totals.
 
+Identifiers follow live data: a customer's ``Ref`` is the digits of its XSP reference (``100001`` for
+``XSP100001``); a product names its vendor three ways, as Arrow does: ``vendor_name`` in billing
+lines and the catalog ("Amazon Web Services"), ``program_name`` in the license detail ("Amazon") and
+``vendor_code`` ("aws"), plus the program code ``program_reference`` ("AWS-RESELLER").
+
 Amounts are not stored here: `arrow_emulator.generator` derives them from the seed name, so the same
 seed always gives the same data. Any seed name other than ``empty`` uses this catalogue with amounts
 of its own; ``empty`` has the partner only.
@@ -33,6 +38,21 @@ CURRENCY = "EUR"
 
 
 @dataclass(frozen=True)
+class ProgramSeed:
+    """A catalog program: ``reference`` is a vendor slug, ``name`` the vendor name of billing lines."""
+
+    reference: str
+    name: str
+    associated_program: str  # Arrow's program code (``MSCSP``), as licenses name it
+    logo_id: int
+
+
+def reference_number(reference: str) -> str:
+    """``100001`` for ``XSP100001``: the numeric ``Ref`` Arrow keeps next to an XSP reference."""
+    return reference[3:] if reference.upper().startswith("XSP") else reference
+
+
+@dataclass(frozen=True)
 class PartnerSeed:
     reference: str
     company_name: str
@@ -42,13 +62,22 @@ class PartnerSeed:
     address_line1: str
     zip_code: str
     billing_id: str
+    state: str = ""
+    phone: str = ""
+    website: str = ""
+    tax_number: str = ""
+    internal_reference: str = ""
+
+    @property
+    def ref(self) -> str:
+        """The numeric part of the reference, Arrow's ``ref`` (``100000`` for ``XSP100000``)."""
+        return reference_number(self.reference)
 
 
 @dataclass(frozen=True)
 class CustomerSeed:
     reference: str
     company_name: str
-    ref: str
     internal_reference: str
     email: str
     city: str
@@ -61,6 +90,12 @@ class CustomerSeed:
     phone: str
     billing_id: str
     created: str  # ISO date
+
+    @property
+    def ref(self) -> str:
+        """Arrow's ``Ref``: the digits of the XSP reference, which billing exports carry as
+        ``End User Company ID`` (``111111`` for ``XSP111111`` in live exports)."""
+        return reference_number(self.reference)
 
 
 @dataclass(frozen=True)
@@ -85,7 +120,9 @@ class ProductSeed:
     offer_name: str
     arrow_sku: str
     vendor_sku: str
-    program_reference: str
+    program_reference: str  # Arrow's program code: associatedSubscriptionProgram, "Arrow Reference ID"
+    program_name: str  # the license detail's ``program`` ("Amazon" where billing says "Amazon Web Services")
+    vendor_code: str  # the license's ``vendor_code`` ("aws", "Microsoft")
     sequence_prefix: str
     margin_percent: Decimal  # buy = sell * (100 - margin) / 100
     decimals: int  # amount decimals in the export (Azure writes 2, the others 5)
@@ -122,7 +159,7 @@ class Catalogue:
     customers: tuple[CustomerSeed, ...] = ()
     licenses: tuple[LicenseSeed, ...] = ()
     products: dict[str, ProductSeed] = field(default_factory=dict)
-    iaas_programs: tuple[tuple[str, str], ...] = ()  # (reference, vendor name)
+    programs: dict[str, tuple[ProgramSeed, ...]] = field(default_factory=dict)  # by category (IAAS, SAAS)
 
 
 AZURE_METERS = (
@@ -138,18 +175,20 @@ AWS_METERS = (
 
 
 def _m365(key: str, offer: str, sku: str, price: str) -> ProductSeed:
-    return ProductSeed(key, "Microsoft", "Microsoft", "MS-365", "SAAS", offer, sku, sku, "MSCSP", "MSM",
-                       Decimal("15"), 5, unit_sell_price=Decimal(price))
+    return ProductSeed(key, "Microsoft", "Microsoft", "MS-365", "SAAS", offer, sku, sku, "MSCSP", "Microsoft",
+                       "Microsoft", "MSM", Decimal("15"), 5, unit_sell_price=Decimal(price))
 
 
 PRODUCTS = {
     product.key: product
     for product in (
         ProductSeed("azure", "Microsoft", "Microsoft", "MS-AZR-PLAN", "IAAS", "Microsoft Azure Plan",
-                    "DZH318Z0BPS6:0001", "DZH318Z0BPS6:0001", "MSCSP", "MSM", Decimal("12"), 2,
+                    "DZH318Z0BPS6:0001", "DZH318Z0BPS6:0001", "MSCSP", "Microsoft", "Microsoft", "MSM",
+                    Decimal("12"), 2,
                     bills_in_arrears=True, meters=AZURE_METERS),
         ProductSeed("aws", "Amazon Web Services", "aws", "AWS", "IAAS", "AWS Solution Provider Account Model (SPAM)",
-                    "AWS-SUB-0006", "AWS-SUB-0006", "AWS-RESELLER", "AWSIM", Decimal("8"), 5, meters=AWS_METERS),
+                    "AWS-SUB-0006", "AWS-SUB-0006", "AWS-RESELLER", "Amazon", "aws", "AWSIM", Decimal("8"), 5,
+                    meters=AWS_METERS),
         _m365("m365-bp", "Microsoft 365 Business Premium", "CFQ7TTC0LCHC:0002", "20.60000"),
         _m365("m365-bs", "Microsoft 365 Business Standard", "CFQ7TTC0LDPB:0001", "11.70000"),
         _m365("m365-bb", "Microsoft 365 Business Basic", "CFQ7TTC0LH18:0001", "5.60000"),
@@ -160,13 +199,15 @@ PRODUCTS = {
 }
 
 PARTNER = PartnerSeed("XSP100000", "Demo Reseller Partner", "billing@demo-reseller.example", "Tallinn", "EE",
-                      "Narva mnt 5", "10117", "1012662|100123456")
+                      "Narva mnt 5", "10117", "1012662|100123456", state="Harjumaa", phone="+372 600 0000",
+                      website="https://www.demo-reseller.example", tax_number="EE100000000",
+                      internal_reference="DEMO-RESELLER")
 
 
-def _customer(number: int, name: str, ref: str, city: str, country: str, address: str, zip_code: str,
+def _customer(number: int, name: str, city: str, country: str, address: str, zip_code: str,
               state: str, first: str, last: str, domain: str, created: str) -> CustomerSeed:
     return CustomerSeed(
-        reference=f"XSP10000{number}", company_name=name, ref=ref, internal_reference=f"CUST-{number:04d}",
+        reference=f"XSP10000{number}", company_name=name, internal_reference=f"CUST-{number:04d}",
         email=f"it@{domain}", city=city, country_code=country, address_line1=address, zip_code=zip_code,
         state=state, contact_first_name=first, contact_last_name=last, phone=f"+372 600 00{number:02d}",
         billing_id=f"{5038940 + number}|{104952693 + number}", created=created,
@@ -174,17 +215,17 @@ def _customer(number: int, name: str, ref: str, city: str, country: str, address
 
 
 CUSTOMERS = (
-    _customer(1, "Nordic Cloud Solutions OÜ", "NORDICCLOUD", "Tallinn", "EE", "Pärnu mnt 12", "10148", "Harjumaa",
+    _customer(1, "Nordic Cloud Solutions OÜ", "Tallinn", "EE", "Pärnu mnt 12", "10148", "Harjumaa",
               "Kadri", "Tamm", "nordic-cloud.example", "2021-03-15"),
-    _customer(2, "Baltic Data Systems SIA", "BALTICDATA", "Riga", "LV", "Brīvības iela 40", "LV-1050", "Riga",
+    _customer(2, "Baltic Data Systems SIA", "Riga", "LV", "Brīvības iela 40", "LV-1050", "Riga",
               "Jānis", "Bērziņš", "balticdata.example", "2020-11-02"),
-    _customer(3, "Tartu Research Lab", "TARTULAB", "Tartu", "EE", "Ülikooli 18", "50090", "Tartumaa",
+    _customer(3, "Tartu Research Lab", "Tartu", "EE", "Ülikooli 18", "50090", "Tartumaa",
               "Mari", "Kask", "tartu-lab.example", "2022-01-20"),
-    _customer(4, "Helios Manufacturing GmbH", "HELIOSMFG", "Stuttgart", "DE", "Industriestraße 7", "70565",
+    _customer(4, "Helios Manufacturing GmbH", "Stuttgart", "DE", "Industriestraße 7", "70565",
               "Baden-Württemberg", "Jonas", "Weber", "helios-mfg.example", "2019-06-30"),
-    _customer(5, "Quantum Retail Inc", "QUANTUMRETAIL", "Austin", "US", "500 Congress Ave", "78701", "TX",
+    _customer(5, "Quantum Retail Inc", "Austin", "US", "500 Congress Ave", "78701", "TX",
               "Emily", "Clark", "quantum-retail.example", "2021-09-09"),
-    _customer(6, "Aurora Media AS", "AURORAMEDIA", "Oslo", "NO", "Karl Johans gate 22", "0159", "Oslo",
+    _customer(6, "Aurora Media AS", "Oslo", "NO", "Karl Johans gate 22", "0159", "Oslo",
               "Ingrid", "Hansen", "aurora-media.example", "2023-02-14"),
 )
 
@@ -226,12 +267,16 @@ LICENSES = (
     LicenseSeed("XSP5000604", "XSP100006", "azure", "Aurora Archive", D("150")),
 )
 
-IAAS_PROGRAMS = (("MSCSP", "Microsoft"), ("AWS-RESELLER", "Amazon Web Services"), ("GCP", "Google Cloud"))
+IAAS_PROGRAMS = (
+    ProgramSeed("microsoft", "Microsoft", "MSCSP", 3),
+    ProgramSeed("aws", "Amazon Web Services", "AWS-RESELLER", 11),
+    ProgramSeed("google", "Google Cloud", "GCP", 42),
+)
+PROGRAMS = {"IAAS": IAAS_PROGRAMS, "SAAS": (ProgramSeed("microsoft", "Microsoft", "MSCSP", 3),)}
 
 
 def catalogue_for(seed: str) -> Catalogue:
     """The catalogue of a seed name: ``empty`` has the partner only, every other name the demo set."""
     if seed == EMPTY_SEED:
-        return Catalogue(partner=PARTNER, products=PRODUCTS, iaas_programs=IAAS_PROGRAMS)
-    return Catalogue(partner=PARTNER, customers=CUSTOMERS, licenses=LICENSES, products=PRODUCTS,
-                     iaas_programs=IAAS_PROGRAMS)
+        return Catalogue(partner=PARTNER, products=PRODUCTS, programs=PROGRAMS)
+    return Catalogue(partner=PARTNER, customers=CUSTOMERS, licenses=LICENSES, products=PRODUCTS, programs=PROGRAMS)

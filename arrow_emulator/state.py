@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from arrow_client.periods import Period
-from arrow_emulator.exports import ArithmeticSegment, ExportFilter, ExportQuery, ListSegment, customer_residues
+from arrow_emulator.exports import ArithmeticSegment, ExportFilter, ExportQuery, ListSegment, scale_residues
 from arrow_emulator.faults import FaultBook, RequestCounters
-from arrow_emulator.generator import ConsumptionItem, DataModel, ExportLine, LicenseRecord
+from arrow_emulator.generator import SCALE_PRODUCTS, ConsumptionItem, DataModel, ExportLine, LicenseRecord
 from arrow_emulator.page_cache import PageCache
 from arrow_emulator.seeds import DEMO_SEED, catalogue_for
 
@@ -126,26 +126,31 @@ class EmulatorState:
         override = self.price_overrides.get(line.sequence)
         return line if override is None else replace(line, sell=override[0], buy=override[1])
 
-    def export_page_key(self, export_type: str, flt: ExportFilter, page: int) -> tuple[object, ...]:
-        """What one export page depends on: the request, the data generation and the effective
-        "today" (with the real clock, the data changes at midnight without any control call)."""
-        return (self.generation, self.today, export_type, flt, page, self.config.export_page_size)
+    def export_page_key(self, export_type: str, flt: ExportFilter, page: int,
+                        date_format: str) -> tuple[object, ...]:
+        """What one export page depends on: the request (filters, page, date format), the data
+        generation and the effective "today" (with the real clock, the data changes at midnight
+        without any control call)."""
+        return (self.generation, self.today, export_type, flt, page, date_format, self.config.export_page_size)
 
     def export_query(self, flt: ExportFilter) -> ExportQuery:
         model = self.model
         segments: list[ListSegment | ArithmeticSegment] = []
-        customer_refs = [customer.reference for customer in model.customers]
-        residues = customer_residues(customer_refs, flt.customer_refs)
+        products = tuple(model.catalogue.products[key] for key in SCALE_PRODUCTS)
+        modulus, residues = scale_residues(flt, model.customers, products) if model.customers else (1, [])
         for period in Period.range(flt.period_from, flt.period_to):
             lines = self.period_lines(period)
             segments.append(ListSegment([line for line in lines if flt.accepts(line)]))
-            if not model.in_window(period) or not customer_refs or not flt.accepts_iaas():
+            if not model.in_window(period) or residues == []:
                 continue
             fillers = max(0, self.config.scale_lines - len(lines) - model.scaled_count)
-            segments.append(ArithmeticSegment(model.scaled_count, len(customer_refs), residues,
-                                              lambda j, p=period: model.scale_line(j, p)))
-            segments.append(ArithmeticSegment(fillers, len(customer_refs), residues,
-                                              lambda j, p=period: model.filler_line(j, p)))
+            for size, make in ((model.scaled_count, lambda j, p=period: model.scale_line(j, p)),
+                               (fillers, lambda j, p=period: model.filler_line(j, p))):
+                segment = ArithmeticSegment(size, modulus, residues, make)
+                if flt.names_lines:  # few lines match: scan the segment once
+                    segment = ListSegment([line for line in map(segment.line_at, range(segment.count()))
+                                           if flt.accepts(line)])
+                segments.append(segment)
         return ExportQuery(segments)
 
     def find_line(self, sequence: str) -> ExportLine | None:

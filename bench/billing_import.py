@@ -86,7 +86,7 @@ def naive_import(*, settings, period, limit: int) -> tuple[int, float, float]:
     read_seconds = time.perf_counter() - started
     by_mapping = defaultdict(list)
     for line in lines[:limit]:
-        by_mapping[line.customer_id].append(line)
+        by_mapping[line.customer_reference].append(line)
     written = 0
     for reference, mapping_lines in by_mapping.items():
         mapping = mappings[reference]

@@ -96,9 +96,9 @@ def test_billing_export_request_body_and_streaming():
     assert [p.page for p in pages] == [1, 2]
     assert pages[1].lines[0].row_number == 9
     body = json.loads(recorder.requests[0].content)
-    assert body == {"exportTypeReference": "MSP_EXTENDED", "page": 1, "filters": {
-        "reportPeriod": {"from": "2024-07", "to": "2024-08"}, "classifications": ["IAAS"],
-        "customerXspRefs": ["XSP1"]}}
+    assert body == {"exportTypeReference": "MSP_EXTENDED", "page": 1, "outputFormat": {"date": "MM/DD/YYYY"},
+                    "filters": {"reportPeriod": {"from": "2024-07", "to": "2024-08"}, "classifications": ["IAAS"],
+                                "customerXspRefs": ["XSP1"]}}
     assert json.loads(recorder.requests[1].content)["page"] == 2
 
 

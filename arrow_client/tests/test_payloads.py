@@ -21,6 +21,7 @@ def test_whoami_camel_case():
     assert partner.company_name == "Demo Reseller Partner"
     assert partner.country_code == "EE"
     assert partner.email == "billing@demo-reseller.example"
+    assert (partner.ref, partner.billing_id) == ("100000", "1012662|100123456")
 
 
 def test_customers_pascal_case_and_total_page_pagination():
@@ -31,7 +32,9 @@ def test_customers_pascal_case_and_total_page_pagination():
     assert [customer.reference for customer in customers] == ["XSP100001", "XSP100002", "XSP100003", "XSP100004"]
     assert customers[0].company_name == "Nordic Cloud Solutions OÜ"
     assert customers[0].internal_reference == "CUST-0001"
-    assert customers[0].ref == "NORDICCLOUD"
+    assert customers[0].ref == "100001"  # the number of the XSP reference, as in live data
+    assert customers[0].billing_id == "5038941|104952694"
+    assert "Partner" not in customers[0].raw and "PartnerReference" not in customers[0].raw
     assert customers[0].contact_email == "it@nordic-cloud.example"
     assert customers[0].raw["Contact"]["FirstName"] == "Kadri"
     assert (info.current_page, info.total_pages, info.total, info.per_page) == (1, 2, 6, 4)
@@ -56,32 +59,54 @@ def test_pagination_without_page_count_is_derived_or_rejected():
         payloads.parse_page_info({"total_page": "many"}, item_count=1)
 
 
-def test_licenses_snake_case_with_friendly_name():
+def test_license_listing_has_the_details_shape():
     licenses = payloads.parse_licenses(data_of("licenses-page-1.json"))
-    first = licenses[0]
+    first, _, aws = licenses
     assert first.license_id == first.reference == "XSP5000101"
     assert first.customer_ref == "XSP100001"
     assert first.friendly_name == "Azure Production Subscr."
-    assert first.vendor_name == "Microsoft"
     assert first.classification == "IAAS"
     assert first.state == "active"
-    assert first.seats is None
+    assert (first.program, first.associated_program, first.vendor_code) == ("Microsoft", "MSCSP", "Microsoft")
+    # The detail's shape names no vendor; AWS licenses name their program "Amazon", not the billing vendor.
+    assert first.vendor_name is None and first.customer_name is None
+    assert (aws.program, aws.associated_program, aws.vendor_code) == ("Amazon", "AWS-RESELLER", "aws")
 
 
-def test_license_detail_has_price_seats_periodicity():
-    license = payloads.parse_license_detail(data_of("license-detail.json"))
+def test_license_detail_prices_are_numbers_of_unit_and_total():
+    data = data_of("license-detail.json")
+    assert data["license"]["price"]["unit"]["sell"] == Decimal("20.6")  # a JSON number, not a string
+    license = payloads.parse_license_detail(data)
     assert license.license_id == "XSP5000104"
     assert license.seats == Decimal(25)
-    assert license.periodicity == "Monthly"
-    assert license.unit_sell_price == Decimal("20.60000")
-    assert license.currency == "EUR"
+    assert license.periodicity == "per Month" and license.term == "1 Year"
+    assert license.unit_sell_price == Decimal("20.6") == license.unit_list_price
+    assert license.unit_buy_price == Decimal("17.51")
+    assert license.currency == "EUR" and license.classification == "SAAS"
+    assert license.vendor_name is None
 
 
 def test_license_with_garbage_price_is_rejected():
     data = data_of("license-detail.json")
-    data["license"]["price"]["sell_price"] = "twenty"
-    with pytest.raises(payloads.PayloadError, match="sell_price"):
+    data["license"]["price"]["unit"]["sell"] = "twenty"
+    with pytest.raises(payloads.PayloadError, match="sell"):
         payloads.parse_license_detail(data)
+
+
+def test_license_search_results_name_vendor_and_customer():
+    licenses, info = payloads.parse_license_search(load_fixture("license-search.json"))
+    assert [item.license_id for item in licenses] == ["XSP5000101", "XSP5000102", "XSP5000103"]
+    aws = licenses[2]
+    assert (aws.vendor_name, aws.vendor_code, aws.customer_name) == (
+        "Amazon Web Services", "aws", "Nordic Cloud Solutions OÜ")
+    assert aws.classification == "IAAS" and aws.friendly_name == "nordic-prod-aws"
+    assert aws.unit_sell_price == 0 and aws.currency == "EUR"
+    assert (info.current_page, info.total_pages, info.total) == (1, 2, 5)
+
+
+def test_license_search_without_results_list_is_rejected():
+    with pytest.raises(payloads.PayloadError, match="results"):
+        payloads.parse_license_search({"data": {"results": []}, "pagination": {"currentPage": 1, "totalPage": 1}})
 
 
 def test_export_types_object_form():
@@ -90,8 +115,12 @@ def test_export_types_object_form():
 
 
 def test_programs_give_vendor_names():
-    vendors = payloads.parse_programs(data_of("programs-iaas.json"), category="IAAS")
+    body = load_fixture("programs-iaas.json")
+    vendors = payloads.parse_programs(body["data"], category="IAAS")
     assert [vendor.name for vendor in vendors] == ["Microsoft", "Amazon Web Services", "Google Cloud"]
+    assert [vendor.reference for vendor in vendors] == ["microsoft", "aws", "google"]  # slugs, as in the PHP SDK
+    assert vendors[1].associated_program == "AWS-RESELLER"
+    assert payloads.parse_page_info(body["pagination"], item_count=3).total_pages == 1
 
 
 def test_billing_envelope_has_headers_even_without_rows():

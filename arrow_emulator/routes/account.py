@@ -1,7 +1,9 @@
 """Arrow routes of the partner account and its customers: ``whoami``, ``customers``, ``customers/{ref}``.
 
-Key casing is Arrow's: camelCase for the partner, PascalCase for customers. The customer listing
-pages with ``page``/``per_page`` and answers the ``total_page`` pagination style.
+Key casing is Arrow's: camelCase for the partner (the keys of the PHP SDK's
+``src/General/Entities/Whoami.php``), PascalCase for customers (``src/Customers/Entities/Customer.php``
+and the customer listings of both SDKs' fixtures: ``BillingId``, no partner keys). The customer
+listing pages with ``page``/``per_page`` and answers the ``total_page`` pagination style.
 """
 
 from __future__ import annotations
@@ -18,24 +20,31 @@ from arrow_emulator.state import EmulatorState
 
 def partner_json(partner: PartnerSeed) -> dict[str, Any]:
     return {
-        "reference": partner.reference,
         "companyName": partner.company_name,
         "addressLine1": partner.address_line1,
         "addressLine2": "",
         "zip": partner.zip_code,
         "city": partner.city,
         "countryCode": partner.country_code,
+        "state": partner.state,
+        "receptionPhone": partner.phone,
+        "websiteUrl": partner.website,
         "emailContact": partner.email,
+        "headcount": None,
+        "taxNumber": partner.tax_number,
+        "reference": partner.reference,
+        "ref": partner.ref,
+        "billingId": partner.billing_id,
+        "internalReference": partner.internal_reference,
     }
 
 
-def customer_json(customer: CustomerSeed, partner: PartnerSeed) -> dict[str, Any]:
+def customer_json(customer: CustomerSeed) -> dict[str, Any]:
     return {
         "Reference": customer.reference,
         "CompanyName": customer.company_name,
-        "Partner": partner.company_name,
-        "PartnerReference": partner.reference,
         "Ref": customer.ref,
+        "BillingId": customer.billing_id,
         "InternalReference": customer.internal_reference,
         "AddressLine1": customer.address_line1,
         "AddressLine2": "",
@@ -68,7 +77,7 @@ async def customers(request: Request, state: EmulatorState) -> Response:
     model = state.model
     everyone = sorted(model.customers, key=lambda customer: customer.reference)
     chunk = everyone[(page - 1) * per_page: page * per_page]
-    data = {"customers": [customer_json(customer, model.catalogue.partner) for customer in chunk]}
+    data = {"customers": [customer_json(customer) for customer in chunk]}
     return arrow_ok(data, total_page_pagination(request, page, per_page, len(everyone)))
 
 
@@ -77,7 +86,7 @@ async def customer(request: Request, state: EmulatorState) -> Response:
     found = state.model.customer(reference)
     if found is None:
         raise ArrowHttpError(404, f"Customer {reference} not found")
-    return arrow_ok({"customers": [customer_json(found, state.model.catalogue.partner)]})
+    return arrow_ok({"customers": [customer_json(found)]})
 
 
 ROUTES = [

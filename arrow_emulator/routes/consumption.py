@@ -1,8 +1,11 @@
 """Arrow consumption route: ``consumption/monthly/license/{ref}?reportPeriodStart=&reportPeriodEnd=``.
 
 Answers ``data.headers`` and ``data.lines`` (rows of strings; ``"null"`` where Arrow has no value).
-A month without usage has no lines; SAAS licenses never have consumption. Both period parameters are
-required (``YYYY-MM``); an unknown license is a 404.
+A month without usage has no lines; SAAS licenses never have consumption. Both ends of the period
+are required (``YYYY-MM``), named ``reportPeriodStart``/``reportPeriodEnd`` or, as the Node SDK's
+mock sends them (``tests/consumption/mocks/consumption.mocks.ts``), ``billingMonthStart``/
+``billingMonthEnd``; an unknown license is a 404. The columns are those our notes confirm (SPEC
+section 4), not the mock's longer and dated set, whose row does not match its own headers.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ from arrow_emulator.routes.common import ArrowHttpError, arrow_ok, arrow_route
 from arrow_emulator.state import EmulatorState
 
 MAX_CONSUMPTION_MONTHS = 36
+PERIOD_PARAMETERS = (("reportPeriodStart", "billingMonthStart"), ("reportPeriodEnd", "billingMonthEnd"))
 
 
 async def monthly_license(request: Request, state: EmulatorState) -> Response:
     reference = request.path_params["ref"]
     periods = []
-    for name in ("reportPeriodStart", "reportPeriodEnd"):
-        raw = request.query_params.get(name)
+    for name, other_name in PERIOD_PARAMETERS:
+        raw = request.query_params.get(name) or request.query_params.get(other_name)
         if not raw:
-            raise ArrowHttpError(400, f"{name} is required (YYYY-MM)")
+            raise ArrowHttpError(400, f"{name} (or {other_name}) is required (YYYY-MM)")
         try:
             periods.append(Period.parse(raw))
         except ValueError as exc:

@@ -1,69 +1,35 @@
-"""Arrow routes of licenses: ``licenses``, ``licenses/{ref}`` and ``customers/{ref}/licenses``.
+"""Arrow routes of licenses: ``licenses``, ``licenses/{ref}``, ``customers/{ref}/licenses`` and
+``POST licenses/v2/find``.
 
-Keys are snake_case except ``friendlyName``, as Arrow writes them. Listings page with
-``page``/``per_page`` (``total_page`` style). Licenses of the scale knob are built per page: license
-``i`` of the scale belongs to customer ``i % len(customers)``.
+The detail and the listings describe a license with the keys of the Node SDK's ``LicenseGetFields``
+(`arrow_emulator.license_json.license_detail_json`) inside the ``status``/``data`` envelope; listings
+page with ``page``/``per_page`` (``total_page`` style). The search answers
+``{results: [{license, offer}], filters, pagination: {currentPage, totalPage, total}}`` without a
+``data`` wrapper, reads ``page``/``per_page`` from the query string and the query from the body
+(`arrow_emulator.license_search`). Licenses of the scale knob are built per page: license ``i`` of
+the scale belongs to customer ``i % len(customers)``; a search builds every license it looks at.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import math
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from arrow_emulator.generator import DataModel, LicenseRecord
+from arrow_emulator.license_json import license_detail_json, license_search_json
+from arrow_emulator.license_search import LicenseQuery, SearchError, facets
 from arrow_emulator.routes.common import ArrowHttpError, arrow_ok, arrow_route, page_params, total_page_pagination
-from arrow_emulator.seeds import CURRENCY
 from arrow_emulator.state import EmulatorState
-
-HUNDRED = 100
-
-
-def license_json(model: DataModel, record: LicenseRecord, *, detail: bool = False) -> dict[str, Any]:
-    product, seed = record.product, record.seed
-    start = model.subscription_start(record)
-    data: dict[str, Any] = {
-        "license_id": record.reference,
-        "parent_line_id": None,
-        "partner_ref": model.catalogue.partner.reference,
-        "customer_ref": record.customer.reference,
-        "customer_name": record.customer.company_name,
-        "service_ref": product.service_ref,
-        "sku": product.arrow_sku,
-        "name": product.offer_name,
-        "friendlyName": seed.friendly_name,
-        "vendor_license_id": record.vendor_license_id,
-        "vendor_name": product.vendor_name,
-        "vendor_code": product.program_reference,
-        "classification": product.classification,
-        "state": seed.state,
-        "is_trial": False,
-        "is_addon": False,
-        "start_date": start.isoformat(),
-    }
-    if detail:
-        unit_sell = product.unit_sell_price
-        unit_buy = unit_sell * (HUNDRED - product.margin_percent) / HUNDRED if unit_sell is not None else None
-        data.update({
-            "seats": seed.seats,
-            "periodicity": "Monthly",
-            "term": "Monthly" if product.is_iaas else "Yearly",
-            "price": {
-                "buy_price": None if unit_buy is None else f"{unit_buy:.5f}",
-                "sell_price": None if unit_sell is None else f"{unit_sell:.5f}",
-                "list_price": None if unit_sell is None else f"{unit_sell:.5f}",
-                "currency": CURRENCY,
-            },
-        })
-    return data
 
 
 async def licenses(request: Request, state: EmulatorState) -> Response:
     page, per_page = page_params(request)
     model = state.model
     start, stop = (page - 1) * per_page, min(page * per_page, model.license_count)
-    data = {"licenses": [license_json(model, model.license_at(index)) for index in range(start, stop)]}
+    data = {"licenses": [license_detail_json(model, model.license_at(index)) for index in range(start, stop)]}
     return arrow_ok(data, total_page_pagination(request, page, per_page, model.license_count))
 
 
@@ -72,7 +38,15 @@ async def license_detail(request: Request, state: EmulatorState) -> Response:
     record = state.find_license(reference)
     if record is None:
         raise ArrowHttpError(404, f"License {reference} not found")
-    return arrow_ok({"license": license_json(state.model, record, detail=True)})
+    return arrow_ok({"license": license_detail_json(state.model, record)})
+
+
+def _customer_records(model: DataModel, reference: str) -> list[LicenseRecord]:
+    demo = model.demo_licenses_of(reference)
+    position = [customer.reference for customer in model.customers].index(reference)
+    modulus = len(model.customers)
+    scaled = max(0, (model.scaled_count - position + modulus - 1) // modulus)
+    return demo + [model.scaled_license(number * modulus + position) for number in range(scaled)]
 
 
 async def customer_licenses(request: Request, state: EmulatorState) -> Response:
@@ -81,21 +55,37 @@ async def customer_licenses(request: Request, state: EmulatorState) -> Response:
     if model.customer(reference) is None:
         raise ArrowHttpError(404, f"Customer {reference} not found")
     page, per_page = page_params(request)
-    demo = model.demo_licenses_of(reference)
-    position = [customer.reference for customer in model.customers].index(reference)
-    modulus = len(model.customers)
-    scaled = max(0, (model.scaled_count - position + modulus - 1) // modulus)
-    total = len(demo) + scaled
-    records = []
-    for index in range((page - 1) * per_page, min(page * per_page, total)):
-        records.append(demo[index] if index < len(demo)
-                       else model.scaled_license((index - len(demo)) * modulus + position))
-    data = {"licenses": [license_json(model, record) for record in records]}
-    return arrow_ok(data, total_page_pagination(request, page, per_page, total))
+    records = _customer_records(model, reference)
+    chunk = records[(page - 1) * per_page: page * per_page]
+    data = {"licenses": [license_detail_json(model, record) for record in chunk]}
+    return arrow_ok(data, total_page_pagination(request, page, per_page, len(records)))
+
+
+async def find_licenses(request: Request, state: EmulatorState) -> Response:
+    page, per_page = page_params(request)
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise ArrowHttpError(400, "Request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ArrowHttpError(400, "Request body must be a JSON object")
+    model = state.model
+    try:
+        query = LicenseQuery(body)
+        found = query.select([license_search_json(model, model.license_at(index))
+                              for index in range(model.license_count)])
+    except SearchError as exc:
+        raise ArrowHttpError(400, str(exc)) from None
+    return JSONResponse({
+        "results": found[(page - 1) * per_page: page * per_page],
+        "filters": facets(found),
+        "pagination": {"currentPage": page, "totalPage": math.ceil(len(found) / per_page), "total": len(found)},
+    })
 
 
 ROUTES = [
     arrow_route("/licenses", "licenses", licenses),
+    arrow_route("/licenses/v2/find", "licenses/v2/find", find_licenses, methods=("POST",)),
     arrow_route("/licenses/{ref}", "licenses/{ref}", license_detail),
     arrow_route("/customers/{ref}/licenses", "customers/{ref}/licenses", customer_licenses),
 ]

@@ -64,11 +64,18 @@ def plain(plain_process):
 
 def read_page(emulator: EmulatorProcess, period_from: str = PERIOD, period_to: str | None = None, *,
               page: int = 1, export_type: str = "MSP_EXTENDED", api_key: str | None = None,
-              **filters: object) -> httpx.Response:
+              date_format: str | None = None, query_page: int | None = None, **filters: object) -> httpx.Response:
+    """One export page; ``page`` goes in the body, ``query_page`` in the query string (as the PHP SDK
+    sends it), ``date_format`` in ``outputFormat``."""
     body = {"exportTypeReference": export_type, "page": page,
             "filters": {"reportPeriod": {"from": period_from, "to": period_to or period_from}, **filters}}
+    if date_format is not None:
+        body["outputFormat"] = {"date": date_format}
+    params = {} if query_page is None else {"page": query_page}
+    if query_page is not None:
+        del body["page"]
     headers = {"apiKey": emulator.api_key if api_key is None else api_key}
-    return httpx.post(emulator.base_url + SYNC, json=body, headers=headers, timeout=30)
+    return httpx.post(emulator.base_url + SYNC, params=params, json=body, headers=headers, timeout=30)
 
 
 def answer(response: httpx.Response) -> tuple[int, dict[str, str], bytes]:
@@ -96,9 +103,18 @@ REQUESTS = [
     {"customerXspRefs": ["XSP100002", "XSP100001"]},  # the same filter: served from the entry above
     {"customerXspRefs": ["XSP100001"], "classifications": ["IAAS"]},
     {"page": 2},
+    {"query_page": 2},  # the same page asked for in the query string: served from the entry above
     {"period_from": "2023-01"},  # before the data window: headers only
+    {"vendors": ["Amazon Web Services"]},
+    {"programs": ["MSCSP"], "customerXspRefs": ["XSP100003"]},
+    {"arrowSku": "DZH318Z0BPS6:0001"},
+    {"friendlyNames": ["Tartu HPC Research"]},
+    {"vendorSubscriptionIds": ["0B7E00B3-9D99-CF78-F3F8-BFC0A60002A3"]},
+    {"date_format": "DD-MM-YYYY"},
+    {"date_format": "DD/MM/YYYY"},
+    {"date_format": "MM/DD/YYYY"},  # the default, asked for: served from the entry of the first request
 ]
-DISTINCT_REQUESTS = len(REQUESTS) - 1
+DISTINCT_REQUESTS = len(REQUESTS) - 3
 
 
 def test_repeated_reads_are_byte_identical_to_an_emulator_without_cache(cached, plain):
@@ -111,6 +127,17 @@ def test_repeated_reads_are_byte_identical_to_an_emulator_without_cache(cached, 
     assert stats["pages"] == stats["misses"] == DISTINCT_REQUESTS
     assert stats["hits"] == 2 * len(REQUESTS) - DISTINCT_REQUESTS
     assert 0 < stats["bytes"] <= CACHE_MB * MEBIBYTE
+
+
+def test_sequences_filter_and_date_formats_are_cache_keys(cached, plain):
+    sequence = cached.control.lines(PERIOD)[0]["Sequence"]
+    for request in ({"sequences": [sequence]}, {"sequences": [sequence], "date_format": "DD/MM/YYYY"}):
+        first, second = read_page(cached, **request), read_page(cached, **request)
+        assert answer(first) == answer(second) == answer(read_page(plain, **request)), request
+        assert list(rows_by_sequence(first)) == [sequence]
+    dashed = rows_by_sequence(read_page(cached, sequences=[sequence], date_format="DD-MM-YYYY"))[sequence]
+    assert dashed["Bill From"].count("-") == 2
+    assert cache_stats(cached)["pages"] == 3
 
 
 def test_cache_is_off_by_default(plain):

@@ -4,8 +4,10 @@
 fetched in the client's helper threads while the current one is grouped), assigns every line
 to an active customer mapping and spools it to a temporary on-disk table (`BillingLineSpool`),
 so memory holds a few pages plus the line references seen, whatever the export's size.
-Lines are assigned by the export's customer id (`End User Company ID`) equal to the mapping's
-Arrow reference, else by company name compared without case, whitespace and punctuation.
+Lines are assigned by the export's customer id (`End User Company ID`, the customer's numeric
+`Ref` in live exports, so compared with the digits of the mapping's XSP reference; an XSP value is
+compared with the reference itself), else, as a last resort that the outcome counts
+(`lines_matched_by_name`), by company name compared without case, whitespace and punctuation.
 What cannot be assigned is counted and reported, never dropped silently: lines of unmapped
 customers, unparseable rows (attributed to their mapping when the row names its customer),
 repeated line references within one import, lines of another period or classification.
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 
 from arrow_client import ArrowClient, BillingExportPage, BillingExportTable, BillingLine, BillingLineError, Period
 from arrow_client.parsing import BILLING_COLUMNS, billing_table_parse, resolve_columns
+from arrow_client.references import customer_key
 from arrow_client.row_keys import BillingRowKeys
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping
@@ -63,18 +66,21 @@ def company_name_key(name: str | None) -> str:
 class MappingIndex:
     """Active customer mappings of one settings row, looked up by customer id or company name.
 
-    Two mappings whose names reduce to the same key are ambiguous and matched by id only.
+    The id of a row and the reference of a mapping are compared by `customer_key` (``111111``
+    and ``XSP111111`` are one customer). Two mappings whose names reduce to the same key are
+    ambiguous and matched by id only.
     """
 
     def __init__(self, mappings: list[ArrowCustomerMapping]) -> None:
         self.mappings = {mapping.pk: mapping for mapping in mappings}
-        self._by_reference = {mapping.arrow_reference.strip().casefold(): mapping for mapping in mappings}
+        self._by_reference = {customer_key(mapping.arrow_reference): mapping for mapping in mappings}
         names: dict[str, list[ArrowCustomerMapping]] = defaultdict(list)
         for mapping in mappings:
             key = company_name_key(mapping.arrow_company_name)
             if key:
                 names[key].append(mapping)
         self._by_name = {key: found[0] for key, found in names.items() if len(found) == 1}
+        self._found: dict[tuple, tuple[ArrowCustomerMapping | None, bool]] = {}
 
     @classmethod
     def for_settings(cls, settings) -> MappingIndex:
@@ -83,12 +89,21 @@ class MappingIndex:
         )
         return cls(list(mappings))
 
+    def find(self, customer_id: str | None, customer_name: str | None) -> tuple[ArrowCustomerMapping | None, bool]:
+        """The mapping of a row's customer, and whether it was found by company name only.
+
+        Remembered per (id, name): an export names each customer the same way on every row.
+        """
+        found = self._found.get((customer_id, customer_name))
+        if found is None:
+            mapping = self._by_reference.get(customer_key(customer_id)) if customer_id else None
+            by_name = mapping is None and company_name_key(customer_name) in self._by_name
+            found = self._found[(customer_id, customer_name)] = (
+                self._by_name[company_name_key(customer_name)] if by_name else mapping, by_name)
+        return found
+
     def match(self, customer_id: str | None, customer_name: str | None) -> ArrowCustomerMapping | None:
-        if customer_id:
-            found = self._by_reference.get(customer_id.strip().casefold())
-            if found is not None:
-                return found
-        return self._by_name.get(company_name_key(customer_name))
+        return self.find(customer_id, customer_name)[0]
 
 
 @dataclass
@@ -106,6 +121,8 @@ class ExportGrouping:
     unattributed_errors: list[str] = field(default_factory=list)
     skipped_other_period: int = 0
     skipped_other_classification: int = 0
+    # Accepted lines whose customer id matched no mapping: grouped by company name, a last resort.
+    matched_by_name: int = 0
     # Line references of every accepted row by mapping id: what each mapping's export holds.
     seen: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     # Rows recognised as unchanged by mapping id (counted and seen, never spooled).
@@ -140,6 +157,7 @@ class ExportGrouping:
             "unattributed_line_errors": self.unattributed_errors[:MAX_REPORTED_ENTRIES],
             "lines_of_other_period": self.skipped_other_period,
             "lines_of_other_classification": self.skipped_other_classification,
+            "lines_matched_by_name": self.matched_by_name,
         }
 
 
@@ -193,10 +211,11 @@ def _accepted_lines(page: BillingExportPage, grouping: ExportGrouping, index: Ma
         if classification and (line.classification or "").casefold() != classification.casefold():
             grouping.skipped_other_classification += 1
             continue
-        mapping = index.match(line.customer_id, line.customer_name)
+        mapping, by_name = index.find(line.customer_id, line.customer_name)
         if mapping is None:
-            grouping.unmapped_lines[line.customer_id or line.customer_name or "(no customer)"] += 1
+            grouping.unmapped_lines[line.customer_reference or line.customer_name or "(no customer)"] += 1
             continue
+        grouping.matched_by_name += by_name
         grouping.lines += 1
         accepted.append((mapping.pk, line))
     return accepted
@@ -250,13 +269,14 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
     read = BillingRowKeys(table.headers).read
     fingerprint_of = RowFingerprints(settings=settings, headers=table.headers).of
     is_unchanged = known.is_unchanged
-    match = index.match
+    find = index.find
     entries: dict[int, tuple] = {}  # by position in the page, to keep export order
     row_keys: dict[int, tuple] = {}  # (mapping id, reference, fingerprint, license) by position
     to_parse: list[int] = []
+    matched_before = grouping.matched_by_name
     for position, values in enumerate(table.values):
         keys = read(values)
-        mapping = match(keys[2], keys[3]) if keys is not None and keys[1] else None
+        mapping, by_name = find(keys[2], keys[3]) if keys is not None and keys[1] else (None, False)
         if mapping is None:  # malformed, no reference or no mapping: parsing reports it
             to_parse.append(position)
             continue
@@ -265,6 +285,7 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
         row_keys[position] = (mapping.id, reference, fingerprint, license)
         if is_unchanged(mapping.id, reference, fingerprint, license):
             entries[position] = (mapping.id, reference, fingerprint, None)
+            grouping.matched_by_name += by_name
         else:
             to_parse.append(position)
     grouping.rows += len(entries)
@@ -278,9 +299,10 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
             fingerprint = row_keys[position][2] if position in row_keys else ""
             entries[position] = (key, line.line_reference, fingerprint, line)
     repeats = _spool(grouping, [entries[position] for position in sorted(entries)])
-    # Recorded only when every row went to a mapping, as it was read: the record replays that.
+    # Recorded only when every row went to a mapping by its id, as it was read: the record
+    # replays that (rows grouped by name are read again, so the outcome keeps counting them).
     if (digest is not None and license_reference is None and not repeats
-            and len(entries) == len(row_keys) == len(table.values)):
+            and grouping.matched_by_name == matched_before and len(entries) == len(row_keys) == len(table.values)):
         grouping.page_rows[table.page] = (digest, [row_keys[position] for position in sorted(row_keys)])
 
 

@@ -24,6 +24,7 @@ from arrow_client import (
     Period,
     consumption_totals,
 )
+from arrow_client.references import customer_key
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping
 from arrow_integration.services.licenses import customer_resources
@@ -87,13 +88,16 @@ def _billing_lines(client: ArrowClient, data: CustomerArrowData) -> None:
         return
     classifications = [arrow_settings.classification_filter] if arrow_settings.classification_filter else None
     reference = data.mapping.arrow_reference
+    wanted = customer_key(reference)
     row_errors = []
     try:
         for page in client.iter_billing_export(
             arrow_settings.export_type_reference, data.period, data.period,
             classifications=classifications, customer_refs=[reference],
         ):
-            data.billing_lines.extend(line for line in page.lines if line.customer_id in (None, reference))
+            # Live rows name the customer by its numeric Ref: compare through the customer key.
+            data.billing_lines.extend(line for line in page.lines
+                                      if line.customer_id is None or customer_key(line.customer_id) == wanted)
             row_errors.extend(page.errors)
     except ArrowAuthError:
         raise

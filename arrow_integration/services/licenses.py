@@ -5,9 +5,11 @@ Linking convention (used by consumption sync, billing sync and resource sync ali
 `Resource.attributes[VENDOR_SUBSCRIPTION_ATTRIBUTE]` the vendor's subscription id.
 
 This module discovers licenses with link suggestions (through the one matcher,
-`arrow_integration.matching`), links an existing resource to a license and imports a license as a
-new resource. Invalid requests raise Django's `ValidationError` keyed by the offending input field;
-Arrow failures propagate as `arrow_client.ArrowError`. It does not render HTTP responses.
+`arrow_integration.matching`; the licenses come from Arrow's license search, the listing that names
+their vendor), links an existing resource to a license and imports a license as a new resource
+(its plan follows the license's vendor, `arrow_integration.services.license_vendor`). Invalid
+requests raise Django's `ValidationError` keyed by the offending input field; Arrow failures
+propagate as `arrow_client.ArrowError`. It does not render HTTP responses.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from django.db.models import QuerySet
 from arrow_client import ArrowClient, ArrowNotFound, License
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.matching import best_matches
-from arrow_integration.models import ArrowCustomerMapping, ArrowVendorOfferingMapping
+from arrow_integration.models import ArrowCustomerMapping
+from arrow_integration.services.license_vendor import license_vendor_resolve, vendor_plan_choose
 from core.models import Offering, Project, Resource
 
 VENDOR_SUBSCRIPTION_ATTRIBUTE = "vendor_subscription_id"
@@ -80,18 +83,21 @@ def linked_license_references(references: list[str]) -> set[str]:
 def licenses_discover(*, mapping: ArrowCustomerMapping) -> LicenseDiscovery:
     """List the Arrow customer's licenses and the local resources, and suggest links by name.
 
-    Read-only. Licenses already linked to a resource and resources already holding a backend_id
-    (or terminated) are left out of the suggestions; each license and each resource is suggested
-    at most once. A customer Arrow does not know gives an empty list with `error` set; other
-    Arrow failures raise `ArrowError`.
+    Read-only. Licenses come from Arrow's license search (with their vendor names). Licenses
+    already linked to a resource and resources already holding a backend_id (or terminated) are
+    left out of the suggestions; each license and each resource is suggested at most once. A
+    customer Arrow does not know gives an empty list with `error` set; other Arrow failures raise
+    `ArrowError`.
     """
     resources = list(customer_resources(mapping))
     error = None
     with arrow_client_for(mapping.settings) as client:
-        try:
-            licenses = client.customer_licenses(mapping.arrow_reference)
-        except ArrowNotFound as exc:
-            licenses, error = [], f"Arrow does not know customer {mapping.arrow_reference}: {exc}"
+        licenses = client.find_licenses(customer_ref=mapping.arrow_reference)
+        if not licenses:  # the search does not tell an unknown customer from one without licenses
+            try:
+                client.get_customer(mapping.arrow_reference)
+            except ArrowNotFound as exc:
+                error = f"Arrow does not know customer {mapping.arrow_reference}: {exc}"
     linked = linked_license_references([license.license_id for license in licenses])
     unlinked_licenses = [license for license in licenses if license.license_id not in linked]
     free_resources = [
@@ -139,12 +145,12 @@ def _ensure_license_free(license_reference: str, *, except_resource: Resource | 
         )
 
 
-def _license_attributes(license: License, mapping: ArrowCustomerMapping) -> dict[str, str]:
+def _license_attributes(license: License, mapping: ArrowCustomerMapping, vendor_name: str | None) -> dict[str, str]:
     attributes = {ARROW_CUSTOMER_ATTRIBUTE: mapping.arrow_reference}
     if license.vendor_license_id:
         attributes[VENDOR_SUBSCRIPTION_ATTRIBUTE] = license.vendor_license_id
-    if license.vendor_name:
-        attributes[ARROW_VENDOR_ATTRIBUTE] = license.vendor_name
+    if vendor_name:
+        attributes[ARROW_VENDOR_ATTRIBUTE] = vendor_name
     return attributes
 
 
@@ -168,30 +174,18 @@ def license_link_resource(*, mapping: ArrowCustomerMapping, resource: Resource, 
     _ensure_license_free(license_reference, except_resource=resource)
     with arrow_client_for(mapping.settings) as client:
         license = _license_of_customer(client, mapping=mapping, license_reference=license_reference)
+        vendor = license_vendor_resolve(client, license=license, settings_id=mapping.settings_id)
     with transaction.atomic():
         _lock_mapping(mapping)
         _ensure_license_free(license_reference, except_resource=resource)
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
         previous = resource.backend_id or None
-        attributes = {**resource.attributes, **_license_attributes(license, mapping)}
+        attributes = {**resource.attributes, **_license_attributes(license, mapping, vendor.name)}
         if resource.backend_id != license_reference or resource.attributes != attributes:
             resource.backend_id = license_reference
             resource.attributes = attributes
             resource.save(update_fields=["backend_id", "attributes", "modified"])
     return LinkOutcome(resource, license_reference, previous)
-
-
-def vendor_plan_for(*, mapping: ArrowCustomerMapping, offering: Offering, vendor_name: str | None):
-    """The plan of the active vendor mapping for this offering (the license's vendor first), or None."""
-    vendor_mappings = list(
-        ArrowVendorOfferingMapping.objects.filter(settings_id=mapping.settings_id, offering=offering, is_active=True)
-        .select_related("plan")
-        .order_by("id")
-    )
-    for vendor_mapping in vendor_mappings:
-        if vendor_name and vendor_mapping.arrow_vendor_name.casefold() == vendor_name.casefold():
-            return vendor_mapping.plan
-    return vendor_mappings[0].plan if len(vendor_mappings) == 1 else None
 
 
 def license_import(
@@ -205,9 +199,11 @@ def license_import(
     """Create a resource (state OK, backend_id = license reference) for an Arrow license.
 
     The project must belong to the mapped local customer and the license to the mapped Arrow
-    customer; a license already linked to a resource is refused. The plan comes from the vendor
-    mapping of the offering when there is one; the name from `name`, else the license's friendly
-    name, else its reference. Raises `ValidationError` naming the field at fault.
+    customer; a license already linked to a resource is refused. The plan is that of the
+    offering's vendor mapping for the license's vendor (none when the offering has no vendor
+    mapping; a 400 when the vendor cannot be known or the offering is mapped to other vendors);
+    the name comes from `name`, else the license's friendly name, else its reference. Raises
+    `ValidationError` naming the field at fault.
     """
     if project.customer_id != mapping.waldur_customer_id:
         raise ValidationError(
@@ -216,7 +212,8 @@ def license_import(
     _ensure_license_free(license_reference)
     with arrow_client_for(mapping.settings) as client:
         license = _license_of_customer(client, mapping=mapping, license_reference=license_reference)
-    plan = vendor_plan_for(mapping=mapping, offering=offering, vendor_name=license.vendor_name)
+        vendor = license_vendor_resolve(client, license=license, settings_id=mapping.settings_id)
+    plan = vendor_plan_choose(mapping=mapping, offering=offering, license_reference=license_reference, vendor=vendor)
     resource_name = (name or license.friendly_name or license_reference)[: Resource._meta.get_field("name").max_length]
     with transaction.atomic():
         _lock_mapping(mapping)
@@ -228,5 +225,5 @@ def license_import(
             plan=plan,
             state=Resource.State.OK,
             backend_id=license_reference,
-            attributes=_license_attributes(license, mapping),
+            attributes=_license_attributes(license, mapping, vendor.name),
         )

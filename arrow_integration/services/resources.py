@@ -159,7 +159,7 @@ def license_billing_collect(
     for line in _iaas_lines(client, arrow_settings, period_from, period_to, result, progress):
         if (line.classification or "").upper() != IAAS_CLASSIFICATION:
             continue
-        if not line.license_reference or not line.customer_id:
+        if not line.license_reference or not line.customer_reference:
             result.add_error(
                 f"Export line {line.line_reference} has no license reference or customer id; it was skipped.",
                 period=line.report_period, subscription_id=line.vendor_subscription_id or "",
@@ -170,7 +170,7 @@ def license_billing_collect(
         if entry is None:
             entry = billing[line.license_reference] = LicenseBilling(
                 license_reference=line.license_reference,
-                customer_reference=line.customer_id,
+                customer_reference=line.customer_reference,  # XSP form of the row's numeric Ref
                 customer_name=line.customer_name or "",
                 vendor_name=line.vendor_name or "",
                 friendly_name=line.friendly_name or "",

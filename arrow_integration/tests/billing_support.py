@@ -100,7 +100,7 @@ def export_lines(arrow_settings: ArrowSettings, period: Period) -> list[BillingL
 def line_totals_by_customer(lines: list[BillingLine], price_source: str = "sell") -> dict[str, Decimal]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
-        totals[line.customer_id] += line.total_for(price_source)
+        totals[line.customer_reference] += line.total_for(price_source)
     return dict(totals)
 
 

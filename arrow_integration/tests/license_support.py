@@ -104,5 +104,5 @@ def iaas_totals_by_license(arrow_settings, period_from: Period, period_to: Perio
                     continue
                 months = totals.setdefault(line.license_reference, {})
                 months[line.report_period] = months.get(line.report_period, Decimal(0)) + line.total_for(price_source)
-                customers[line.license_reference] = line.customer_id
+                customers[line.license_reference] = line.customer_reference
     return totals, customers

@@ -48,7 +48,7 @@ def test_permanent_500_mid_export_writes_nothing_then_the_next_run_completes(
     billing_settings, mapped, paged_export, monkeypatch
 ):
     period = previous_period()
-    lines = [line for line in export_lines(billing_settings, period) if line.customer_id in mapped]
+    lines = [line for line in export_lines(billing_settings, period) if line.customer_reference in mapped]
     assert len(lines) > SMALL_PAGE  # the mapped lines alone span more than one page
     fail_export_after_first_page(monkeypatch, paged_export)
 

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 def test_each_line_of_a_mapped_customer_is_imported_once_with_exact_totals(billing_settings, mapped):
     period = previous_period()
     lines = export_lines(billing_settings, period)
-    mapped_lines = [line for line in lines if line.customer_id in mapped]
+    mapped_lines = [line for line in lines if line.customer_reference in mapped]
 
     outcome = billing_sync_import_period(settings=billing_settings, period=period)
 
@@ -52,7 +52,7 @@ def test_each_line_of_a_mapped_customer_is_imported_once_with_exact_totals(billi
         assert sync.state == BillingSyncState.SYNCED and sync.error_message == ""
         assert sync.invoice.period == period.first_day and sync.currency == "EUR"
         assert sync.sell_total == expected[reference]
-        assert sync.buy_total == sum(line.buy_total for line in mapped_lines if line.customer_id == reference)
+        assert sync.buy_total == sum(line.buy_total for line in mapped_lines if line.customer_reference == reference)
     assert outcome["items_created"] == len(mapped_lines)
     assert outcome["unmapped_lines"] == len(lines) - len(mapped_lines) > 0
     assert set(outcome["unmapped_customers"]) == {"XSP100004", "XSP100005", "XSP100006"}
@@ -84,7 +84,7 @@ def test_price_source_buy_invoices_the_buy_totals(billing_settings, mapped):
     billing_settings.invoice_price_source = "buy"
     billing_settings.save()
     period = previous_period()
-    lines = [line for line in export_lines(billing_settings, period) if line.customer_id == NORDIC]
+    lines = [line for line in export_lines(billing_settings, period) if line.customer_reference == NORDIC]
 
     billing_sync_import_period(settings=billing_settings, period=period)
 
@@ -145,7 +145,7 @@ def test_changed_amount_of_an_issued_invoice_becomes_a_compensation(billing_sett
     assert invoice_snapshot(sync.invoice) == issued
     assert InvoiceItem.objects.filter(details__source="arrow_compensation").count() == 1
     assert invoiced_total(mapped[TARTU].waldur_customer) == sum(
-        line.sell_total for line in export_lines(billing_settings, period) if line.customer_id == TARTU
+        line.sell_total for line in export_lines(billing_settings, period) if line.customer_reference == TARTU
     )
 
 
@@ -185,7 +185,7 @@ def test_lines_are_matched_by_company_name_when_the_reference_differs(billing_se
         waldur_customer=CustomerFactory(),
     )
     period = previous_period()
-    expected = [line for line in export_lines(billing_settings, period) if line.customer_id == BALTIC]
+    expected = [line for line in export_lines(billing_settings, period) if line.customer_reference == BALTIC]
 
     billing_sync_import_period(settings=billing_settings, period=period)
 

@@ -66,7 +66,7 @@ def test_final_price_change_becomes_one_compensation_with_the_exact_difference(
     assert outcome["compensations"] == 1 and Decimal(outcome["compensated_amount"]) == Decimal("12.34")
     for reference, mapping in mapped.items():
         final = sum(line.sell_total for line in export_lines(billing_settings, imported_month)
-                    if line.customer_id == reference)
+                    if line.customer_reference == reference)
         assert invoiced_total(mapping.waldur_customer) == final
 
     again = reconciliation_run_period(settings=billing_settings, period=imported_month)

@@ -143,7 +143,7 @@ def test_a_recognised_row_repeated_in_the_export_is_still_reported(billing_setti
         table = client.billing_export_table(EXPORT_TYPE, period, period,
                                             classifications=[billing_settings.classification_filter])
     first = table.values[0]
-    assert first[table.headers.index("End User Company ID")] == NORDIC
+    assert "XSP" + first[table.headers.index("End User Company ID")] == NORDIC  # the row holds the numeric Ref
     table.values.append(list(first))
 
     class RepeatingClient:

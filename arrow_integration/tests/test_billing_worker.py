@@ -108,7 +108,7 @@ def test_two_workers_importing_the_same_month_at_once_charge_each_line_once(
     billing_settings, mapped, worker_queue, through_the_broker
 ):
     period = previous_period()
-    lines = [line for line in export_lines(billing_settings, period) if line.customer_id in mapped]
+    lines = [line for line in export_lines(billing_settings, period) if line.customer_reference in mapped]
 
     for _ in range(WORKERS):
         billing_sync_period.apply_async(args=(str(billing_settings.uuid), str(period)), queue=worker_queue)

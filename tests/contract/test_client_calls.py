@@ -1,5 +1,6 @@
 """One contract test per ArrowClient call, against the emulator running as a real process."""
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -10,7 +11,9 @@ from arrow_client import (
     ArrowAuthError,
     ArrowClient,
     ArrowNotFound,
+    EXPORT_DATE_FORMATS,
     BillingExportPage,
+    ExportFilters,
     Period,
     consumption_totals,
 )
@@ -58,8 +61,35 @@ def test_get_customer_unknown_raises_not_found(client):
 def test_iter_licenses(client):
     licenses = list(client.iter_licenses(per_page=10))
     assert len(licenses) >= 25 and len({item.license_id for item in licenses}) == len(licenses)
-    assert {item.vendor_name for item in licenses} == {"Microsoft", "Amazon Web Services"}
+    # The listing has the detail's shape: programs and program codes, no vendor name.
+    assert {(item.program, item.associated_program) for item in licenses} == {
+        ("Microsoft", "MSCSP"), ("Amazon", "AWS-RESELLER")}
+    assert {item.vendor_name for item in licenses} == {None}
     assert [item.license_id for item in licenses if item.state == "canceled"] == ["XSP5000205"]
+
+
+def test_iter_license_search(client, emulator):
+    licenses = list(client.iter_license_search(per_page=10))
+    assert len(licenses) >= 25 and len({item.license_id for item in licenses}) == len(licenses)
+    assert {item.vendor_name for item in licenses} == {"Microsoft", "Amazon Web Services"}
+    assert emulator.control.counters()["licenses/v2/find"] == -(-len(licenses) // 10)
+
+
+def test_find_licenses_of_a_customer_and_by_reference(client):
+    nordic = client.find_licenses(customer_ref="XSP100001")
+    assert {item.customer_ref for item in nordic} == {"XSP100001"} and len(nordic) == 5
+    assert {item.customer_name for item in nordic} == {"Nordic Cloud Solutions OÜ"}
+    (aws,) = client.find_licenses(license_reference="XSP5000103")
+    assert (aws.vendor_name, aws.vendor_code, aws.friendly_name) == ("Amazon Web Services", "aws", "nordic-prod-aws")
+    assert client.find_licenses(customer_ref="XSP999999") == []
+
+
+def test_iter_license_search_sorted_by_keywords(client):
+    found = list(client.iter_license_search(
+        keywords={"license.friendly_name": {"values": ["m365"], "operator": "OR"}},
+        sort={"license.seat": "desc"}))
+    assert [item.seats for item in found] == sorted((item.seats for item in found), reverse=True)
+    assert found and all("m365" in item.friendly_name.casefold() for item in found)
 
 
 def test_customer_licenses(client):
@@ -74,6 +104,8 @@ def test_get_license(client):
     license = client.get_license("XSP5000104")
     assert license.classification == "SAAS" and license.seats == 25
     assert license.unit_sell_price == Decimal("20.60000") and license.currency == "EUR"
+    assert (license.program, license.associated_program, license.vendor_code) == ("Microsoft", "MSCSP", "Microsoft")
+    assert license.vendor_name is None and license.customer_name is None
 
 
 def test_get_license_unknown_raises_not_found(client):
@@ -95,7 +127,10 @@ def test_consumption_without_usage_is_empty(client):
 
 def test_iaas_vendors(client):
     assert client.iaas_vendor_names() == ["Amazon Web Services", "Google Cloud", "Microsoft"]
-    assert {vendor.category for vendor in client.iaas_vendors()} == {"IAAS"}
+    vendors = client.iaas_vendors()
+    assert {vendor.category for vendor in vendors} == {"IAAS"}
+    assert {(vendor.reference, vendor.associated_program) for vendor in vendors} == {
+        ("microsoft", "MSCSP"), ("aws", "AWS-RESELLER"), ("google", "GCP")}
 
 
 def test_programs_of_other_categories(client):
@@ -140,8 +175,26 @@ def test_billing_export_filters(client):
     lines = [line for page in client.iter_billing_export(
         "MSP_EXTENDED", JANUARY, JANUARY, customer_refs=["XSP100003"], classifications=["SAAS"])
         for line in page.lines]
-    assert lines and {(line.customer_id, line.classification) for line in lines} == {("XSP100003", "SAAS")}
+    assert lines and {(line.customer_reference, line.classification) for line in lines} == {("XSP100003", "SAAS")}
     assert all(line.quantity > 1 for line in lines)
+
+
+@pytest.mark.parametrize("date_format", sorted(EXPORT_DATE_FORMATS))
+def test_billing_export_in_each_date_format_gives_the_same_lines(client, emulator, date_format):
+    emulator.control.reset(export_page_size=20)
+    default = [line for page in client.iter_billing_export("MSP_EXTENDED", JANUARY, JANUARY) for line in page.lines]
+    asked = [line for page in client.iter_billing_export("MSP_EXTENDED", JANUARY, JANUARY, date_format=date_format)
+             for line in page.lines]
+    assert len(default) > 20 and asked == default
+    assert {line.bill_from for line in asked if line.license_reference == "XSP5000301"} == {dt.date(2025, 2, 1)}
+
+
+def test_billing_export_filters_of_the_php_sdk(client):
+    filters = ExportFilters(vendors=("Amazon Web Services",), programs=("AWS-RESELLER",), arrow_sku="AWS-SUB-0006",
+                            friendly_names=("tartu-genomics", "helios-erp"))
+    lines = [line for page in client.iter_billing_export("MSP_EXTENDED", JANUARY, JANUARY, filters=filters)
+             for line in page.lines]
+    assert {line.license_reference for line in lines} == {"XSP5000302", "XSP5000403"}
 
 
 def test_billing_export_headers_for_a_period_without_lines(client):

@@ -87,13 +87,13 @@ BILLING_STATE_SYNCED = 2
 def _export_lines(flow: Flow, period: Period) -> list[BillingLine]:
     """The period's IAAS export lines of the customers mapped by the wizard, read from Arrow."""
     pages = flow.arrow.iter_billing_export(flow.export_type, period, period, classifications=["IAAS"])
-    return [line for page in pages for line in page.lines if line.customer_id in flow.mapped]
+    return [line for page in pages for line in page.lines if line.customer_reference in flow.mapped]
 
 
 def _by_customer(lines: list[BillingLine]) -> dict[str, list[BillingLine]]:
     grouped = defaultdict(list)
     for line in lines:
-        grouped[line.customer_id].append(line)
+        grouped[line.customer_reference].append(line)
     return grouped
 
 

@@ -108,7 +108,7 @@ def final_billing_by_customer(arrow_settings: ArrowSettings, period: Period) -> 
     names = {seed.reference: seed.company_name for seed in CUSTOMERS}
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in export_lines(arrow_settings, period):
-        totals[names[line.customer_id]] += line.sell_total
+        totals[names[line.customer_reference]] += line.sell_total
     return dict(totals)
 
 
