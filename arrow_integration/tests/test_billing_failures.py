@@ -17,7 +17,7 @@ from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
     mapped,
     previous_period,
 )
-from core.models import InvoiceItem
+from core.models import Invoice, InvoiceItem
 
 pytestmark = pytest.mark.django_db
 EXPORT_ENDPOINT = "billing/erp/exports/sync"
@@ -55,11 +55,10 @@ def test_permanent_500_mid_export_writes_nothing_then_the_next_run_completes(
     with pytest.raises(ArrowUnavailable):
         billing_sync_import_period(settings=billing_settings, period=period)
 
+    # A failed import writes nothing for the month: no item, and no sync or (empty) invoice
+    # created just to hold the error, which the run records.
     assert not ArrowBillingSyncItem.objects.exists() and not InvoiceItem.objects.exists()
-    syncs = ArrowBillingSync.objects.all()
-    assert syncs.count() == len(mapped)
-    for sync in syncs:
-        assert sync.state == BillingSyncState.PENDING and "HTTP 500" in sync.error_message
+    assert not ArrowBillingSync.objects.exists() and not Invoice.objects.exists()
     run = ArrowSyncRun.objects.get()
     assert run.state == SyncRunState.FAILED and "HTTP 500" in run.error_message and run.progress_done == 1
 
@@ -111,8 +110,9 @@ def test_rejected_key_is_recorded_without_retry(billing_settings, mapped):
 
     outcome = billing_sync_import_period(settings=billing_settings, period=previous_period())
 
-    assert "error" in outcome and not ArrowBillingSyncItem.objects.exists()
-    assert all("401" in sync.error_message for sync in ArrowBillingSync.objects.all())
+    assert "error" in outcome and not ArrowBillingSync.objects.exists() and not Invoice.objects.exists()
+    run = ArrowSyncRun.objects.get()
+    assert run.state == SyncRunState.FAILED and "401" in run.error_message
 
 
 def test_settings_without_export_type_fail_clearly(billing_settings, mapped):

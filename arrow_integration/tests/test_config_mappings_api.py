@@ -52,7 +52,8 @@ def billing_sync_with_lines(mapping, period: dt.date, vendors: list[str], sell_t
     start, end = period_bounds(period)
     for number, vendor in enumerate(vendors):
         item = invoice_item_create(invoice=invoice, name="Arrow line", unit_price=Decimal(1), start=start, end=end)
-        sync.items.create(arrow_line_reference=f"L{period:%m}-{number}", invoice_item=item, vendor_name=vendor)
+        sync.items.create(arrow_line_reference=f"L{period:%m}-{number}", invoice_item=item, vendor_name=vendor,
+                          arrow_account=mapping.settings.arrow_account, report_period=period)
     return sync
 
 
