@@ -37,9 +37,30 @@ def active_settings_get() -> ArrowSettings | None:
 
 
 def mapped_arrow_references(*, settings_rows) -> dict[str, ArrowCustomerMapping]:
-    """Arrow reference -> its mapping, over the mappings of the given settings rows (a queryset)."""
-    mappings = ArrowCustomerMapping.objects.filter(settings__in=settings_rows).select_related("waldur_customer")
+    """Arrow reference -> its mapping, over the live mappings of the given settings rows (a queryset)."""
+    mappings = ArrowCustomerMapping.objects.not_archived().filter(settings__in=settings_rows).select_related(
+        "waldur_customer"
+    )
     return {mapping.arrow_reference: mapping for mapping in mappings.order_by("id")}
+
+
+def active_mapping_of(reference: str, *, exclude_pks=()) -> ArrowCustomerMapping | None:
+    """The live, active mapping of Arrow customer ``reference`` (any case), other than ``exclude_pks``."""
+    return (
+        ArrowCustomerMapping.objects.not_archived().filter(is_active=True, arrow_reference__iexact=reference)
+        .exclude(pk__in=[pk for pk in exclude_pks if pk is not None])
+        .select_related("settings", "waldur_customer").first()
+    )
+
+
+def already_mapped_message(mapping: ArrowCustomerMapping) -> str:
+    """Names the mapping that keeps another one from mapping the same Arrow customer."""
+    customer = mapping.waldur_customer
+    return (
+        f"Arrow customer {mapping.arrow_reference} is already mapped by active mapping {mapping.uuid} "
+        f"(settings {mapping.settings.uuid}, customer {customer.name} {customer.uuid}); "
+        "deactivate or delete that mapping first."
+    )
 
 
 def customers_for_matching():

@@ -70,7 +70,7 @@ class SyncResourcesRequestSerializer(serializers.Serializer):
     period_from = PeriodField(required=False)
     period_to = PeriodField(required=False)
     settings_uuid = ExistingObjectField(
-        view_name="arrow-settings-detail", queryset=ArrowSettings.objects.all(), required=False
+        view_name="arrow-settings-detail", queryset=ArrowSettings.objects.not_archived(), required=False
     )
     offering_uuid = ExistingObjectField(view_name="offering-detail", queryset=Offering.objects.all(), required=False)
     project_uuid = ExistingObjectField(
