@@ -39,7 +39,7 @@ from arrow_integration.models import ArrowCustomerMapping
 from arrow_integration.services.billing_fingerprints import KnownLines, RowFingerprints
 from arrow_integration.services.billing_page_records import PageRecords, page_context, page_digest
 from arrow_integration.services.billing_spool import BillingLineSpool
-from arrow_integration.services.billing_uncharged import UnchargedTally
+from arrow_integration.services.billing_uncharged import UnchargedTally, outside_classification_filter
 
 # Bound on the number of distinct unmapped customers and error texts kept in an outcome.
 MAX_REPORTED_ENTRIES = 50
@@ -188,10 +188,6 @@ def _error_customers(page: BillingExportPage) -> dict[str, tuple[str | None, str
     return found
 
 
-def _outside_filter(classification: str | None, wanted: str) -> bool:
-    return bool(wanted) and (classification or "").casefold() != wanted.casefold()
-
-
 def _accepted_lines(page: BillingExportPage, grouping: ExportGrouping, index: MappingIndex, *,
                     period: Period, classification: str, license_reference: str | None) -> list[tuple]:
     """Count the page's errors and left-out lines; return (mapping id, line) of the lines to spool."""
@@ -199,7 +195,7 @@ def _accepted_lines(page: BillingExportPage, grouping: ExportGrouping, index: Ma
     for error in page.errors:
         customer_id, customer_name, row_classification = customers.get(error.line_reference, (None, None, None))
         mapping = index.match(customer_id, customer_name)
-        if row_classification is not None and _outside_filter(row_classification, classification):
+        if row_classification is not None and outside_classification_filter(row_classification, classification):
             grouping.other_classification_errors += 1
         elif mapping is not None:
             grouping.mapping_errors[mapping.pk].append(describe_line_error(error))
@@ -215,7 +211,7 @@ def _accepted_lines(page: BillingExportPage, grouping: ExportGrouping, index: Ma
         if line.report_period != period:
             grouping.skipped_other_period += 1
             continue
-        if _outside_filter(line.classification, classification):
+        if outside_classification_filter(line.classification, classification):
             grouping.skipped_other_classification += 1
             uncharged.append((UnchargedReason.CLASSIFICATION, line))
             continue

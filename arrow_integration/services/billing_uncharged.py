@@ -31,6 +31,13 @@ REPLACED_FIELDS = ("settings", "reason", "customer_reference", "customer_name", 
                    "vendor_name", "description", "sell_price", "buy_price", "currency", "modified")
 
 
+def outside_classification_filter(classification: str | None, classification_filter: str | None) -> bool:
+    """True when a line (or license) of ``classification`` is left out by the settings' filter
+    (an empty filter keeps everything; case does not matter)."""
+    wanted = (classification_filter or "").strip()
+    return bool(wanted) and (classification or "").strip().casefold() != wanted.casefold()
+
+
 def customer_key(line: BillingLine) -> str:
     """How the outcome names a line's customer: its Arrow reference, else its name."""
     return line.customer_id or line.customer_name or NO_CUSTOMER
