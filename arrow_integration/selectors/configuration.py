@@ -83,7 +83,8 @@ def customer_billing_summary(mapping: ArrowCustomerMapping) -> dict:
     """Counts and totals of the consumption records and billing syncs of one customer mapping.
 
     Consumption records count when their resource belongs to the mapped local customer; billing
-    syncs when they belong to the mapping. Four queries; zeros when nothing was imported yet.
+    syncs when they belong to the mapping, with the totals of the lines they hold now (kept up to
+    date when a sync takes lines over from another). Four queries; zeros when nothing was imported yet.
     """
     records = ArrowConsumptionRecord.objects.filter(resource__project__customer_id=mapping.waldur_customer_id)
     record_totals = records.aggregate(
@@ -97,7 +98,9 @@ def customer_billing_summary(mapping: ArrowCustomerMapping) -> dict:
     syncs = ArrowBillingSync.objects.filter(customer_mapping=mapping)
     sync_totals = syncs.aggregate(total=Count("id"), sell=_money_sum("sell_total"))
     recent_records = list(records.select_related("resource").order_by("-billing_period", "-id")[:RECENT_ITEMS_LIMIT])
-    recent_syncs = list(syncs.annotate(items_count=Count("items")).order_by("-report_period", "-id")[:RECENT_ITEMS_LIMIT])
+    # Items the sync holds now (lines taken over from other syncs included), second charges left out.
+    items_count = Count("items", filter=Q(items__duplicate_of__isnull=True))
+    recent_syncs = list(syncs.annotate(items_count=items_count).order_by("-report_period", "-id")[:RECENT_ITEMS_LIMIT])
     return {
         "customer_mapping_uuid": mapping.uuid,
         "arrow_reference": mapping.arrow_reference,
