@@ -19,10 +19,10 @@ from arrow_integration.choices import (
     DEFAULT_INVOICE_ITEM_PREFIX,
     ArrowState,
     BillingSyncState,
-    UnchargedReason,
     PriceSource,
     SyncRunKind,
     SyncRunState,
+    UnchargedReason,
 )
 from arrow_integration.crypto import decrypt_secret, encrypt_secret
 from core.models import Customer, Invoice, InvoiceItem, Offering, Plan, Resource, UuidModel

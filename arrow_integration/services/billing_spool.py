@@ -1,8 +1,8 @@
 """Holding the lines of a whole billing export outside memory.
 
 `BillingLineSpool` keeps parsed export lines (with their fingerprints) grouped by a key (the
-customer mapping id), and the lines left uncharged with their reason, in a temporary SQLite file, so that an import holds a few pages in memory
-whatever the export's size. Lines are stored as a compact tuple of plain values (amounts as
+customer mapping id), and the lines left uncharged with their reason, in a temporary SQLite
+file, so that an import holds a few pages in memory whatever the export's size. Lines are stored as a compact tuple of plain values (amounts as
 their exact decimal text, dates as ordinals), which is several times cheaper to write and read
 back than pickling the objects and gives back equal `BillingLine`s.
 

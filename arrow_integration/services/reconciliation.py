@@ -92,7 +92,8 @@ def reconciliation_apply_sync(
         adopted = sync_items_adopt(sync=sync, account=settings.arrow_account,
                                    references=[line.line_reference for line in new_lines])
         if adopted:  # lines another sync charged: compared like the sync's own from here on
-            items.update((item.arrow_line_reference, item) for item in charging.filter(arrow_line_reference__in=adopted))
+            items.update((item.arrow_line_reference, item)
+                         for item in charging.filter(arrow_line_reference__in=adopted))
             final.update((line.line_reference, line) for line in new_lines if line.line_reference in adopted)
             new_lines = [line for line in new_lines if line.line_reference not in adopted]
         refreshed = []

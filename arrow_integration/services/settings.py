@@ -267,7 +267,8 @@ def _mapping_conflicts_check(arrow_settings: ArrowSettings | None, customers: di
         raise ValidationError({"customer_mappings": messages})
 
 
-def _mappings_apply(arrow_settings: ArrowSettings, customers: dict[str, Customer], names: dict[str, str]) -> tuple[int, int]:
+def _mappings_apply(arrow_settings: ArrowSettings, customers: dict[str, Customer],
+                    names: dict[str, str]) -> tuple[int, int]:
     """Create the listed mappings the row lacks, update (and reactivate) those it has; (created, updated)."""
     existing = {
         mapping.arrow_reference.upper(): mapping
