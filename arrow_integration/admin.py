@@ -3,7 +3,8 @@
 Settings and mappings are editable; the API key is a write-only password input (left empty it
 keeps the stored key, unless the URL changes: then it is required) and its encrypted form is
 never shown. The URL is checked by the model's validation (`services.url_guard`). Billing
-syncs, their items, consumption records and sync runs are read-only: only the sync services
+syncs, their items, consumption records, lines left uncharged and sync runs are read-only: only
+the sync services
 write them.
 """
 
@@ -18,6 +19,7 @@ from arrow_integration.models import (
     ArrowSettings,
     ArrowSyncControl,
     ArrowSyncRun,
+    ArrowUnchargedLine,
     ArrowVendorOfferingMapping,
 )
 from arrow_integration.services.settings import API_KEY_REQUIRED_FOR_NEW_URL, arrow_settings_store
@@ -83,7 +85,8 @@ class ArrowSettingsAdmin(admin.ModelAdmin):
     form = ArrowSettingsAdminForm
     list_display = ["partner_name", "partner_reference", "api_url", "is_active", "sync_enabled", "uuid"]
     list_filter = ["is_active", "sync_enabled"]
-    readonly_fields = ["uuid", "partner_reference", "partner_name", "api_key_origin", "created", "modified"]
+    readonly_fields = ["uuid", "partner_reference", "partner_name", "api_key_origin", "archived_at", "created",
+                       "modified"]
 
     def save_model(self, request, obj, form, change):
         # Activating a row here deactivates the others, as through the API.
@@ -96,7 +99,7 @@ class ArrowCustomerMappingAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["arrow_reference", "arrow_company_name", "waldur_customer__name"]
     list_select_related = ["waldur_customer", "settings"]
-    readonly_fields = ["uuid", "created", "modified"]
+    readonly_fields = ["uuid", "archived_at", "created", "modified"]
 
 
 @admin.register(ArrowVendorOfferingMapping)
@@ -158,3 +161,11 @@ class ArrowSyncRunAdmin(ReadOnlyAdmin):
 @admin.register(ArrowSyncControl)
 class ArrowSyncControlAdmin(ReadOnlyAdmin):
     list_display = ["key", "consumption_paused", "paused_at"]
+
+
+@admin.register(ArrowUnchargedLine)
+class ArrowUnchargedLineAdmin(ReadOnlyAdmin):
+    list_display = ["arrow_line_reference", "report_period", "reason", "customer_reference", "customer_name",
+                    "license_reference", "classification", "sell_price", "buy_price", "currency"]
+    list_filter = ["reason", "report_period", "classification"]
+    search_fields = ["arrow_line_reference", "customer_reference", "customer_name", "license_reference"]

@@ -41,3 +41,10 @@ class SyncRunState(models.TextChoices):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class UnchargedReason(models.TextChoices):
+    """Why an export line that was read is not charged (`ArrowUnchargedLine`)."""
+
+    CLASSIFICATION = "classification", "Outside the classification filter"
+    UNMAPPED_CUSTOMER = "unmapped_customer", "Arrow customer not mapped"

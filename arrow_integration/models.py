@@ -1,7 +1,9 @@
 """Arrow state: settings, mappings, billing syncs and their items, consumption records, sync runs.
 
 Models hold fields, constraints and state transitions only; every write of business data goes
-through arrow_integration.services.
+through arrow_integration.services. Settings and customer mappings are never deleted once billing
+refers to them: deleting them through the API archives them (`archived_at`), which hides them
+from the API and from every run.
 """
 
 from decimal import Decimal
@@ -10,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
+from arrow_integration.accounts import arrow_account_key
 from arrow_integration.choices import (
     DEFAULT_CLASSIFICATION_FILTER,
     DEFAULT_INVOICE_ITEM_PREFIX,
@@ -20,6 +24,7 @@ from arrow_integration.choices import (
     PriceSource,
     SyncRunKind,
     SyncRunState,
+    UnchargedReason,
 )
 from arrow_integration.crypto import decrypt_secret, encrypt_secret
 from arrow_integration.services.url_guard import UnsafeApiUrl, api_url_origin, api_url_validate
@@ -48,6 +53,12 @@ def _origin_or_empty(url: str) -> str:
         return ""
 
 
+class ArchivableQuerySet(models.QuerySet):
+    def not_archived(self):
+        """Rows the API shows and runs use: those not deleted (archived) through the API."""
+        return self.filter(archived_at__isnull=True)
+
+
 class ArrowSettings(UuidModel):
     api_url = models.URLField(max_length=255)
     # Fernet token of the API key; use the `api_key` property, never this field directly.
@@ -64,6 +75,10 @@ class ArrowSettings(UuidModel):
     partner_name = models.CharField(max_length=255, blank=True)
     invoice_price_source = models.CharField(max_length=4, choices=PriceSource.choices, default=PriceSource.SELL)
     invoice_item_prefix = models.CharField(max_length=255, default=DEFAULT_INVOICE_ITEM_PREFIX, blank=True)
+    # Set when deleted through the API (then also inactive): kept for the billing that refers to it.
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "Arrow settings"
@@ -91,6 +106,11 @@ class ArrowSettings(UuidModel):
             raise ValidationError({"api_url": [str(exc)]}) from None
 
     @property
+    def arrow_account(self) -> str:
+        """The Arrow account these settings read (scopes the identity of Arrow lines)."""
+        return arrow_account_key(partner_reference=self.partner_reference, api_url=self.api_url)
+
+    @property
     def api_key(self) -> str:
         return decrypt_secret(self.api_key_encrypted)
 
@@ -107,11 +127,19 @@ class ArrowCustomerMapping(UuidModel):
     arrow_company_name = models.CharField(max_length=255, blank=True)
     waldur_customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="arrow_mappings")
     is_active = models.BooleanField(default=True)
+    # Set when deleted through the API (then also inactive): its billing syncs keep referring to it.
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
 
     class Meta:
         ordering = ["arrow_company_name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["settings", "arrow_reference"], name="arrow_customer_mapping_unique")
+            models.UniqueConstraint(fields=["settings", "arrow_reference"], condition=Q(archived_at__isnull=True),
+                                    name="arrow_customer_mapping_unique"),
+            # One Arrow customer is charged through one mapping at a time, whatever the settings row.
+            models.UniqueConstraint(Upper("arrow_reference"), condition=Q(is_active=True, archived_at__isnull=True),
+                                    name="arrow_customer_mapping_single_active"),
         ]
 
     def __str__(self) -> str:
@@ -195,10 +223,21 @@ class ArrowBillingSync(UuidModel):
 
 
 class ArrowBillingSyncItem(UuidModel):
-    """One line of a billing export, and the invoice item that charges it."""
+    """One line of a billing export, and the invoice item that charges it.
+
+    A line is identified by (``arrow_account``, ``report_period``, ``arrow_line_reference``),
+    across settings rows and mappings: at most one item (not marked ``duplicate_of``) per line,
+    whichever sync holds it now (SPEC 6.9).
+    """
 
     billing_sync = models.ForeignKey(ArrowBillingSync, on_delete=models.CASCADE, related_name="items")
+    arrow_account = models.CharField(max_length=255)  # `ArrowSettings.arrow_account` of the reader
+    report_period = models.DateField()  # the sync's month, repeated for the identity constraint
     arrow_line_reference = models.CharField(max_length=255)
+    # A second charge of a line found by migration 0005 in data written before lines had an
+    # identity; `manage repair_duplicate_charges` settles it. Never set by the import.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="duplicates", db_index=False)
     invoice_item = models.ForeignKey(InvoiceItem, on_delete=models.PROTECT, related_name="+")
     # The amount first invoiced for the line, in the settings' price source.
     original_price = money_field()
@@ -226,10 +265,16 @@ class ArrowBillingSyncItem(UuidModel):
     class Meta:
         ordering = ["billing_sync_id", "id"]
         # The list endpoint's order (PostgreSQL would otherwise sort every item for each page).
-        indexes = [models.Index(fields=["billing_sync", "id"], name="arrow_sync_item_listing")]
+        indexes = [
+            models.Index(fields=["billing_sync", "id"], name="arrow_sync_item_listing"),
+            # Only the few duplicates are indexed: inserts of ordinary items do not maintain it.
+            models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False),
+                         name="arrow_sync_item_duplicates"),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["billing_sync", "arrow_line_reference"], name="arrow_billing_sync_item_unique"
+                fields=["arrow_account", "report_period", "arrow_line_reference"],
+                condition=Q(duplicate_of__isnull=True), name="arrow_billing_line_charged_once",
             )
         ]
 
@@ -258,6 +303,41 @@ class ArrowBillingExportPage(models.Model):
             models.UniqueConstraint(fields=["settings", "report_period", "number"],
                                     name="arrow_billing_export_page_unique")
         ]
+
+
+class ArrowUnchargedLine(UuidModel):
+    """An export line that was read but not charged, and why (SPEC 6.10).
+
+    Lines outside the settings' classification filter, and lines of Arrow customers without an
+    active mapping. A full import of a (settings, month) replaces that month's rows of the
+    settings; a line that gets charged later (by any settings row) leaves the table.
+    """
+
+    settings = models.ForeignKey(ArrowSettings, on_delete=models.CASCADE, related_name="+")
+    arrow_account = models.CharField(max_length=255)
+    report_period = models.DateField()
+    arrow_line_reference = models.CharField(max_length=255)
+    reason = models.CharField(max_length=30, choices=UnchargedReason.choices)
+    customer_reference = models.CharField(max_length=255, blank=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    license_reference = models.CharField(max_length=255, blank=True)
+    classification = models.CharField(max_length=50, blank=True)
+    vendor_name = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    sell_price = money_field()
+    buy_price = money_field()
+    currency = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["report_period", "id"]
+        indexes = [models.Index(fields=["report_period", "customer_reference"], name="arrow_uncharged_by_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["arrow_account", "report_period", "arrow_line_reference"],
+                                    name="arrow_uncharged_line_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arrow_line_reference} {self.report_period:%Y-%m} ({self.reason})"
 
 
 class ArrowConsumptionRecord(UuidModel):

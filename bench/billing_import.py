@@ -107,7 +107,8 @@ def naive_import(*, settings, period, limit: int) -> tuple[int, float, float]:
                     invoice_period=invoice.period))
                 item.save()
                 ArrowBillingSyncItem(
-                    billing_sync=sync, arrow_line_reference=line.line_reference, invoice_item=item,
+                    billing_sync=sync, arrow_account=settings.arrow_account, report_period=period.first_day,
+                    arrow_line_reference=line.line_reference, invoice_item=item,
                     original_price=line.total_for(settings.invoice_price_source),
                     **billing_lines.sync_item_line_fields(line),
                 ).save()

@@ -37,9 +37,30 @@ def active_settings_get() -> ArrowSettings | None:
 
 
 def mapped_arrow_references(*, settings_rows) -> dict[str, ArrowCustomerMapping]:
-    """Arrow reference -> its mapping, over the mappings of the given settings rows (a queryset)."""
-    mappings = ArrowCustomerMapping.objects.filter(settings__in=settings_rows).select_related("waldur_customer")
+    """Arrow reference -> its mapping, over the live mappings of the given settings rows (a queryset)."""
+    mappings = ArrowCustomerMapping.objects.not_archived().filter(settings__in=settings_rows).select_related(
+        "waldur_customer"
+    )
     return {mapping.arrow_reference: mapping for mapping in mappings.order_by("id")}
+
+
+def active_mapping_of(reference: str, *, exclude_pks=()) -> ArrowCustomerMapping | None:
+    """The live, active mapping of Arrow customer ``reference`` (any case), other than ``exclude_pks``."""
+    return (
+        ArrowCustomerMapping.objects.not_archived().filter(is_active=True, arrow_reference__iexact=reference)
+        .exclude(pk__in=[pk for pk in exclude_pks if pk is not None])
+        .select_related("settings", "waldur_customer").first()
+    )
+
+
+def already_mapped_message(mapping: ArrowCustomerMapping) -> str:
+    """Names the mapping that keeps another one from mapping the same Arrow customer."""
+    customer = mapping.waldur_customer
+    return (
+        f"Arrow customer {mapping.arrow_reference} is already mapped by active mapping {mapping.uuid} "
+        f"(settings {mapping.settings.uuid}, customer {customer.name} {customer.uuid}); "
+        "deactivate or delete that mapping first."
+    )
 
 
 def customers_for_matching():
@@ -62,7 +83,8 @@ def customer_billing_summary(mapping: ArrowCustomerMapping) -> dict:
     """Counts and totals of the consumption records and billing syncs of one customer mapping.
 
     Consumption records count when their resource belongs to the mapped local customer; billing
-    syncs when they belong to the mapping. Four queries; zeros when nothing was imported yet.
+    syncs when they belong to the mapping, with the totals of the lines they hold now (kept up to
+    date when a sync takes lines over from another). Four queries; zeros when nothing was imported yet.
     """
     records = ArrowConsumptionRecord.objects.filter(resource__project__customer_id=mapping.waldur_customer_id)
     record_totals = records.aggregate(
@@ -76,7 +98,9 @@ def customer_billing_summary(mapping: ArrowCustomerMapping) -> dict:
     syncs = ArrowBillingSync.objects.filter(customer_mapping=mapping)
     sync_totals = syncs.aggregate(total=Count("id"), sell=_money_sum("sell_total"))
     recent_records = list(records.select_related("resource").order_by("-billing_period", "-id")[:RECENT_ITEMS_LIMIT])
-    recent_syncs = list(syncs.annotate(items_count=Count("items")).order_by("-report_period", "-id")[:RECENT_ITEMS_LIMIT])
+    # Items the sync holds now (lines taken over from other syncs included), second charges left out.
+    items_count = Count("items", filter=Q(items__duplicate_of__isnull=True))
+    recent_syncs = list(syncs.annotate(items_count=items_count).order_by("-report_period", "-id")[:RECENT_ITEMS_LIMIT])
     return {
         "customer_mapping_uuid": mapping.uuid,
         "arrow_reference": mapping.arrow_reference,

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 
 from arrow_client import Period
 from arrow_integration.models import ArrowBillingSyncItem
@@ -66,53 +66,66 @@ class RowFingerprints:
 
 
 class KnownLines:
-    """Fingerprints of a month's imported lines whose items are still as the import wrote them.
+    """What a month's imported lines are, by line reference, for one Arrow account.
 
-    Per mapping: line reference → (fingerprint, linked resource and project of the invoice item,
-    or ``None`` when the item does not follow the resource). Invoice items that the import keeps
-    in step with their line (pending invoice, no compensation, not charged by consumption) are
-    known only while their price is still the line's and while the resource linked to the
-    line's license is still the one they carry; any other item must take the full comparison.
+    Line reference → (mapping id of the sync holding the line's item, fingerprint, linked
+    resource and project of the invoice item or ``None`` when the item does not follow the
+    resource). A row is unchanged only when the item is held by the mapping the row goes to now,
+    under the same fingerprint, and still as the import left it: invoice items that the import
+    keeps in step with their line (pending invoice, no compensation, not charged by
+    consumption) count only while their price is still the line's and the resource linked to
+    the line's license is still the one they carry. A line held by another mapping (`holder`)
+    takes the full path, which takes its item over: "recognised unchanged" never disagrees
+    with what a full comparison would do.
     """
 
-    def __init__(self, lines: dict[int, dict[str, tuple]], resources: dict[int, dict[str, tuple]],
+    def __init__(self, lines: dict[str, tuple], resources: dict[int, dict[str, tuple]],
                  customers: dict[int, int]) -> None:
         self._lines = lines
         self._resources = resources  # customer id → license reference → (resource id, project id)
         self._customers = customers  # mapping id → customer id
 
     @classmethod
-    def load(cls, *, mappings: Iterable, period: Period, license_reference: str | None = None) -> KnownLines:
-        """Two queries: the fingerprinted items of the mappings' syncs of ``period``, and the
-        resources linked to licenses of the mappings' customers."""
+    def load(cls, *, account: str, mappings: Iterable, period: Period,
+             license_reference: str | None = None) -> KnownLines:
+        """Two queries: the items charging ``account``'s lines of ``period`` (whichever mapping
+        holds them), and the resources linked to licenses of the ``mappings``' customers."""
         customers = {mapping.pk: mapping.waldur_customer_id for mapping in mappings}
         follows_line = Q(charged_by_consumption=False, compensation_item__isnull=True,
                          invoice_item__invoice__state=Invoice.State.PENDING)
         edited = ~Q(invoice_item__unit_price=F("original_price")) | ~Q(invoice_item__quantity=1)
         items = ArrowBillingSyncItem.objects.filter(
-            billing_sync__customer_mapping_id__in=list(customers), billing_sync__report_period=period.first_day,
-        ).exclude(line_fingerprint="").exclude(follows_line & edited)
+            arrow_account=account, report_period=period.first_day, duplicate_of__isnull=True,
+        ).annotate(edited=ExpressionWrapper(follows_line & edited, output_field=BooleanField()))
         if license_reference is not None:
             items = items.filter(license_reference=license_reference)
-        lines: dict[int, dict[str, tuple]] = defaultdict(dict)
+        lines: dict[str, tuple] = {}
         rows = items.order_by().values_list(
-            "billing_sync__customer_mapping_id", "arrow_line_reference", "line_fingerprint", "charged_by_consumption",
-            "compensation_item_id", "invoice_item__invoice__state", "invoice_item__resource_id",
-            "invoice_item__project_id",
+            "arrow_line_reference", "billing_sync__customer_mapping_id", "line_fingerprint", "edited",
+            "charged_by_consumption", "compensation_item_id", "invoice_item__invoice__state",
+            "invoice_item__resource_id", "invoice_item__project_id",
         )
-        for mapping_id, reference, fingerprint, by_consumption, compensation_id, state, resource_id, project_id in rows:
+        for reference, mapping_id, fingerprint, edited_item, by_consumption, compensation_id, state, resource_id, \
+                project_id in rows:
             follows = not by_consumption and compensation_id is None and state == Invoice.State.PENDING
-            lines[mapping_id][reference] = (fingerprint, (resource_id, project_id) if follows else None)
-        return cls(dict(lines), _linked_resources(set(customers.values())), customers)
+            # An edited item is known as held, never as unchanged (no fingerprint matches "").
+            lines[reference] = (mapping_id, "" if edited_item else fingerprint,
+                                (resource_id, project_id) if follows else None)
+        return cls(lines, _linked_resources(set(customers.values())), customers)
+
+    def holder(self, reference: str) -> int | None:
+        """The mapping whose sync holds the item of line ``reference`` (None: not imported yet)."""
+        known = self._lines.get(reference)
+        return None if known is None else known[0]
 
     def is_unchanged(self, mapping_id: int, reference: str, fingerprint: str, license_reference: str | None) -> bool:
-        known = self._lines.get(mapping_id, {}).get(reference)
-        if known is None or known[0] != fingerprint:
+        known = self._lines.get(reference)
+        if known is None or known[0] != mapping_id or not fingerprint or known[1] != fingerprint:
             return False
-        if known[1] is None:
+        if known[2] is None:
             return True
         linked = self._resources.get(self._customers[mapping_id], {})
-        return linked.get(license_reference, NO_RESOURCE) == known[1] if license_reference else known[1] == NO_RESOURCE
+        return linked.get(license_reference, NO_RESOURCE) == known[2] if license_reference else known[2] == NO_RESOURCE
 
 
 def _linked_resources(customer_ids: set[int]) -> dict[int, dict[str, tuple]]:

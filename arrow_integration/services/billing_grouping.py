@@ -11,6 +11,9 @@ compared with the reference itself), else, as a last resort that the outcome cou
 What cannot be assigned is counted and reported, never dropped silently: lines of unmapped
 customers, unparseable rows (attributed to their mapping when the row names its customer),
 repeated line references within one import, lines of another period or classification.
+Every classification is read and the settings' classification filter applied here, so that the
+lines it leaves out are counted with their amounts (`billing_uncharged`) like those of unmapped
+customers, and spooled for the import to record.
 
 For the billing import (``known`` given), each raw row is first fingerprinted
 (`billing_fingerprints`): a row the month already holds unchanged is only counted and its
@@ -33,11 +36,13 @@ from arrow_client import ArrowClient, BillingExportPage, BillingExportTable, Bil
 from arrow_client.parsing import BILLING_COLUMNS, billing_table_parse, resolve_columns
 from arrow_client.references import customer_key
 from arrow_client.row_keys import BillingRowKeys
+from arrow_integration.choices import UnchargedReason
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping
 from arrow_integration.services.billing_fingerprints import KnownLines, RowFingerprints
 from arrow_integration.services.billing_page_records import PageRecords, page_context, page_digest
 from arrow_integration.services.billing_spool import BillingLineSpool
+from arrow_integration.services.billing_uncharged import UnchargedTally, outside_classification_filter
 
 # Bound on the number of distinct unmapped customers and error texts kept in an outcome.
 MAX_REPORTED_ENTRIES = 50
@@ -123,6 +128,15 @@ class ExportGrouping:
     skipped_other_classification: int = 0
     # Accepted lines whose customer id matched no mapping: grouped by company name, a last resort.
     matched_by_name: int = 0
+    # Unparseable rows of a classification the settings leave out (they block no mapping).
+    other_classification_errors: int = 0
+    # Lines left out by the classification filter or for want of a mapping, per customer; with
+    # ``keep_uncharged`` they are spooled too (a full import records them).
+    uncharged: UnchargedTally = field(default_factory=UnchargedTally)
+    keep_uncharged: bool = False
+    # References of spooled lines whose item another mapping's sync holds, by mapping id: the
+    # import takes these items over instead of charging the lines again.
+    held_elsewhere: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     # Line references of every accepted row by mapping id: what each mapping's export holds.
     seen: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     # Rows recognised as unchanged by mapping id (counted and seen, never spooled).
@@ -155,9 +169,13 @@ class ExportGrouping:
             "unmapped_customers": dict(self.unmapped_lines.most_common(MAX_REPORTED_ENTRIES)),
             "unmapped_line_errors": self.unmapped_errors,
             "unattributed_line_errors": self.unattributed_errors[:MAX_REPORTED_ENTRIES],
+            "unmapped_by_customer": self.uncharged.outcome(UnchargedReason.UNMAPPED_CUSTOMER, MAX_REPORTED_ENTRIES),
             "lines_of_other_period": self.skipped_other_period,
             "lines_of_other_classification": self.skipped_other_classification,
             "lines_matched_by_name": self.matched_by_name,
+            "excluded_by_classification": self.uncharged.outcome(UnchargedReason.CLASSIFICATION,
+                                                                 MAX_REPORTED_ENTRIES),
+            "other_classification_line_errors": self.other_classification_errors,
         }
 
 
@@ -167,8 +185,9 @@ def describe_line_error(error: BillingLineError) -> str:
     return f"{where}:{column} {error.reason}"
 
 
-def _error_customers(page: BillingExportPage) -> dict[str, tuple[str | None, str | None]]:
-    """Customer id and name of the page's rows by line reference, for rows that failed to parse."""
+def _error_customers(page: BillingExportPage) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """Customer id, customer name and classification of the page's rows by line reference, for
+    rows that failed to parse."""
     wanted = {error.line_reference for error in page.errors if error.line_reference}
     if not wanted:
         return {}
@@ -183,7 +202,7 @@ def _error_customers(page: BillingExportPage) -> dict[str, tuple[str | None, str
     for row in page.rows:
         reference = value(row, "sequence") or value(row, "order_id")
         if reference in wanted:
-            found[reference] = (value(row, "customer_id"), value(row, "customer_name"))
+            found[reference] = (value(row, "customer_id"), value(row, "customer_name"), value(row, "classification"))
     return found
 
 
@@ -192,32 +211,40 @@ def _accepted_lines(page: BillingExportPage, grouping: ExportGrouping, index: Ma
     """Count the page's errors and left-out lines; return (mapping id, line) of the lines to spool."""
     customers = _error_customers(page)
     for error in page.errors:
-        customer_id, customer_name = customers.get(error.line_reference, (None, None))
+        customer_id, customer_name, row_classification = customers.get(error.line_reference, (None, None, None))
         mapping = index.match(customer_id, customer_name)
-        if mapping is not None:
+        if row_classification is not None and outside_classification_filter(row_classification, classification):
+            grouping.other_classification_errors += 1
+        elif mapping is not None:
             grouping.mapping_errors[mapping.pk].append(describe_line_error(error))
         elif customer_id or customer_name:
             grouping.unmapped_errors += 1
         else:
             grouping.unattributed_errors.append(describe_line_error(error))
     grouping.rows += len(page.lines) + len({error.row_number for error in page.errors})
-    accepted = []
+    accepted, uncharged = [], []
     for line in page.lines:
         if license_reference is not None and line.license_reference != license_reference:
             continue
         if line.report_period != period:
             grouping.skipped_other_period += 1
             continue
-        if classification and (line.classification or "").casefold() != classification.casefold():
+        if outside_classification_filter(line.classification, classification):
             grouping.skipped_other_classification += 1
+            uncharged.append((UnchargedReason.CLASSIFICATION, line))
             continue
         mapping, by_name = index.find(line.customer_id, line.customer_name)
         if mapping is None:
             grouping.unmapped_lines[line.customer_reference or line.customer_name or "(no customer)"] += 1
+            uncharged.append((UnchargedReason.UNMAPPED_CUSTOMER, line))
             continue
         grouping.matched_by_name += by_name
         grouping.lines += 1
         accepted.append((mapping.pk, line))
+    for reason, line in uncharged:
+        grouping.uncharged.add(reason, line)
+    if grouping.keep_uncharged and uncharged:
+        grouping.spool.add_uncharged(uncharged)
     return accepted
 
 
@@ -293,11 +320,14 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
     if to_parse:
         page = billing_table_parse(table, to_parse)
         first = table.first_row_number
+        holder = known.holder
         for key, line in _accepted_lines(page, grouping, index, period=period, classification=classification,
                                          license_reference=license_reference):
             position = line.row_number - first
             fingerprint = row_keys[position][2] if position in row_keys else ""
             entries[position] = (key, line.line_reference, fingerprint, line)
+            if holder(line.line_reference) not in (None, key):
+                grouping.held_elsewhere[key].add(line.line_reference)
     repeats = _spool(grouping, [entries[position] for position in sorted(entries)])
     # Recorded only when every row went to a mapping by its id, as it was read: the record
     # replays that (rows grouped by name are read again, so the outcome keeps counting them).
@@ -316,20 +346,22 @@ def billing_export_group(
     on_page: Callable[[BillingExportPage | BillingExportTable], None] | None = None,
     known: KnownLines | None = None,
     records: PageRecords | None = None,
+    keep_uncharged: bool = False,
 ) -> ExportGrouping:
     """Stream ``period``'s export of ``settings`` into a spool grouped by mapping.
 
     ``license_reference`` keeps only that license's lines. ``on_page`` is called after each page
     (progress reporting). With ``known`` (the billing import), rows it recognises as unchanged
-    are spooled without their line, and every spooled line carries its fingerprint. The caller
-    owns the returned spool and must close it. Raises the client's `ArrowError`s; the spool is
-    closed before re-raising.
+    are spooled without their line, every spooled line carries its fingerprint, and lines held
+    by another mapping are noted (`ExportGrouping.held_elsewhere`). ``keep_uncharged`` spools
+    the lines left out too. The caller owns the returned spool and must close it. Raises the
+    client's `ArrowError`s; the spool is closed before re-raising.
     """
     classification = (settings.classification_filter or "").strip()
     context = page_context(settings=settings, mappings=index.mappings.values())
-    grouping = ExportGrouping(spool=BillingLineSpool())
-    options = {"classifications": [classification] if classification else None,
-               "read_ahead": EXPORT_READ_AHEAD_PAGES}
+    grouping = ExportGrouping(spool=BillingLineSpool(), keep_uncharged=keep_uncharged)
+    # Every classification is requested: the filter is applied here, so that what it leaves out is counted.
+    options = {"read_ahead": EXPORT_READ_AHEAD_PAGES}
     # The next pages are requested (and, without ``known``, parsed) in the client's threads while
     # this one is grouped.
     if known is None:

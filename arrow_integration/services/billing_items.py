@@ -6,6 +6,8 @@ grouping could not recognise by fingerprint as unchanged (`billing_fingerprints`
 
 - lines new to the sync become invoice items and sync items in bulk INSERTs
   (`billing_sync_add_lines`; a license-month already charged by consumption is linked instead);
+- lines whose item another sync holds (`line_identity.sync_items_adopt`) are first taken over,
+  and from then on are lines already imported;
 - lines already imported are first compared with a flat snapshot of their stored item and
   invoice item (one query for the batch, no model instances). Lines found unchanged end there
   (their item only takes the line's new fingerprint when it had another one);
@@ -15,7 +17,10 @@ grouping could not recognise by fingerprint as unchanged (`billing_fingerprints`
 
 The decision for a changed line is the same whichever way it was found; the snapshot only
 avoids building objects for lines that need nothing. Every item written gets its line's
-fingerprint.
+fingerprint. Items are looked up by the line's identity (Arrow account, month, reference), so
+the unique index on it serves every look-up. A correction goes to the customer whose invoice
+charged the line (the mapped customer, unless the line was taken over from a mapping of
+another local customer).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from django.utils import timezone
 from arrow_client import BillingLine, Period
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
 from arrow_integration.services import billing_lines
+from arrow_integration.services.line_identity import charged_items, sync_items_adopt
 from core.models import Invoice
 from core.services.bulk_rows import objects_update, rows_insert, rows_update
 from core.services.invoices import invoice_current_pending, invoice_items_bulk_insert
@@ -62,6 +68,7 @@ class MappingImport:
     linked_to_consumption: int = 0
     late_charges: int = 0
     unchanged: int = 0
+    adopted: int = 0
     missing: list[str] = field(default_factory=list)
     currencies: set[str] = field(default_factory=set)
 
@@ -70,6 +77,8 @@ def _sync_item_row(sync: ArrowBillingSync, line: BillingLine, invoice_item_id: i
                    charged_by_consumption: bool, fingerprint: str) -> dict:
     return {
         "billing_sync_id": sync.pk,
+        "arrow_account": settings.arrow_account,
+        "report_period": sync.report_period,
         "arrow_line_reference": line.line_reference,
         "invoice_item_id": invoice_item_id,
         "original_price": line.total_for(settings.invoice_price_source),
@@ -149,7 +158,7 @@ def _refresh_item(item: ArrowBillingSyncItem, line: BillingLine, *, settings, sy
             line=line, settings=settings, arrow_reference=sync.customer_mapping.arrow_reference,
             resource=resources.get(line.license_reference), invoice_period=invoice_item.invoice.period,
         )
-        if invoice_item.invoice_id != sync.invoice_id:
+        if invoice_item.invoice.period != sync.report_period:
             fields["details"]["charged_after_issue"] = True
         wrote = billing_lines.invoice_item_refresh(item=invoice_item, fields=fields)
         result.updated += wrote
@@ -160,7 +169,7 @@ def _refresh_item(item: ArrowBillingSyncItem, line: BillingLine, *, settings, sy
         difference = amount - billing_lines.sync_item_invoiced_amount(item)
         wrote = billing_lines.sync_item_compensate(
             item=item, difference=difference, settings=settings, period=Period.from_date(sync.report_period),
-            customer=sync.customer_mapping.waldur_customer, reason="billing export amount changed", today=today,
+            customer=invoice_item.invoice.customer, reason="billing export amount changed", today=today,
         )
         result.compensated += wrote
         dirty = dirty or wrote
@@ -191,7 +200,7 @@ def _unchanged(snapshot: tuple, line: BillingLine, *, settings, sync, resources,
         line=line, settings=settings, arrow_reference=sync.customer_mapping.arrow_reference,
         resource=resource, invoice_period=invoice_periods[invoice_id],
     )
-    if invoice_id != sync.invoice_id:
+    if invoice_periods[invoice_id] != sync.report_period:
         fields["details"]["charged_after_issue"] = True
     fields["resource"] = resource.pk if resource is not None else None
     fields["project"] = resource.project_id if resource is not None else None
@@ -199,13 +208,16 @@ def _unchanged(snapshot: tuple, line: BillingLine, *, settings, sync, resources,
     return all(stored_value == fields[name] for stored_value, name in zip(stored, INVOICE_ITEM_COMPARED, strict=True))
 
 
-def _snapshots(sync: ArrowBillingSync, known: list[BillingLine]) -> dict[str, tuple]:
+def _sync_items(sync: ArrowBillingSync, settings, lines: list[BillingLine]):
+    """The items of ``sync`` that charge ``lines``, found by the lines' identity."""
+    return charged_items(account=settings.arrow_account, period=sync.report_period).filter(
+        billing_sync=sync, arrow_line_reference__in=[line.line_reference for line in lines]
+    )
+
+
+def _snapshots(sync: ArrowBillingSync, settings, known: list[BillingLine]) -> dict[str, tuple]:
     """Flat rows of the stored items of ``known`` lines (one query), by line reference."""
-    return {
-        row[0]: row
-        for row in sync.items.filter(arrow_line_reference__in=[line.line_reference for line in known])
-        .order_by().values_list(*_SNAPSHOT_COLUMNS)
-    }
+    return {row[0]: row for row in _sync_items(sync, settings, known).order_by().values_list(*_SNAPSHOT_COLUMNS)}
 
 
 def _changed_lines(sync: ArrowBillingSync, known: list[BillingLine], snapshots: dict[str, tuple], *, settings,
@@ -222,10 +234,19 @@ def _changed_lines(sync: ArrowBillingSync, known: list[BillingLine], snapshots: 
 
 def billing_sync_import_batch(sync: ArrowBillingSync, imported: set[str], entries: tuple[tuple[BillingLine, str], ...],
                               *, settings, today: datetime.date, result: MappingImport,
-                              lookups: billing_lines.LineLookups = ALWAYS_LOOK_UP) -> None:
+                              lookups: billing_lines.LineLookups = ALWAYS_LOOK_UP,
+                              held_elsewhere: set[str] = frozenset()) -> None:
     """Write one batch of ``sync``'s (line, fingerprint) entries; ``imported`` holds the line
-    references the sync already has. Items also get the fingerprint of the line they now match."""
+    references the sync already has (lines taken over are added to it). ``held_elsewhere`` names
+    lines whose items other syncs hold: those are taken over, not charged again. Items also get
+    the fingerprint of the line they now match."""
     fingerprints = {line.line_reference: fingerprint for line, fingerprint in entries}
+    candidates = [line.line_reference for line, _fingerprint in entries
+                  if line.line_reference in held_elsewhere and line.line_reference not in imported]
+    if candidates:
+        adopted = sync_items_adopt(sync=sync, account=settings.arrow_account, references=candidates)
+        imported |= adopted
+        result.adopted += len(adopted)
     new_lines = [line for line, _fingerprint in entries if line.line_reference not in imported]
     if new_lines:
         billing_sync_add_lines(sync=sync, lines=new_lines, settings=settings, today=today, result=result,
@@ -236,7 +257,7 @@ def billing_sync_import_batch(sync: ArrowBillingSync, imported: set[str], entrie
     resources = billing_lines.resources_by_license(
         customer=sync.customer_mapping.waldur_customer, license_references={line.license_reference for line in known}
     ) if lookups.linked_resources else {}
-    snapshots = _snapshots(sync, known)
+    snapshots = _snapshots(sync, settings, known)
     changed = _changed_lines(sync, known, snapshots, settings=settings, resources=resources)
     result.unchanged += len(known) - len(changed)
     dirty = _refresh_changed(sync, changed, fingerprints, settings=settings, resources=resources, today=today,
@@ -257,8 +278,8 @@ def _refresh_changed(sync: ArrowBillingSync, changed: list[BillingLine], fingerp
     """Refresh the items of ``changed`` lines; returns the sync items written back."""
     existing = {
         item.arrow_line_reference: item
-        for item in sync.items.filter(arrow_line_reference__in=[line.line_reference for line in changed])
-        .select_related("invoice_item__invoice", "compensation_item__invoice")
+        for item in _sync_items(sync, settings, changed)
+        .select_related("invoice_item__invoice__customer", "compensation_item__invoice")
     }
     dirty = [
         existing[line.line_reference]

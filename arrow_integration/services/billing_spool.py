@@ -1,8 +1,8 @@
 """Holding the lines of a whole billing export outside memory.
 
 `BillingLineSpool` keeps parsed export lines (with their fingerprints) grouped by a key (the
-customer mapping id) in a temporary SQLite file, so that an import holds a few pages in memory
-whatever the export's size. Lines are stored as a compact tuple of plain values (amounts as
+customer mapping id), and the lines left uncharged with their reason, in a temporary SQLite
+file, so that an import holds a few pages in memory whatever the export's size. Lines are stored as a compact tuple of plain values (amounts as
 their exact decimal text, dates as ordinals), which is several times cheaper to write and read
 back than pickling the objects and gives back equal `BillingLine`s.
 
@@ -118,6 +118,7 @@ class BillingLineSpool:
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute("CREATE TABLE line (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
                          " payload BLOB NOT NULL)")
+        self._db.execute("CREATE TABLE uncharged (id INTEGER PRIMARY KEY, reason TEXT NOT NULL, payload BLOB NOT NULL)")
         self._indexed = False
 
     def __enter__(self) -> BillingLineSpool:
@@ -138,6 +139,18 @@ class BillingLineSpool:
         """
         self._db.executemany("INSERT INTO line (key, fingerprint, payload) VALUES (?, ?, ?)",
                              [(key, fingerprint, line_encode(line)) for key, fingerprint, line in entries])
+
+    def add_uncharged(self, entries: list[tuple[str, BillingLine]]) -> None:
+        """Spool (reason, line) entries of lines read but not charged, in order."""
+        self._db.executemany("INSERT INTO uncharged (reason, payload) VALUES (?, ?)",
+                             [(reason, line_encode(line)) for reason, line in entries])
+
+    def uncharged(self) -> Iterator[tuple[str, BillingLine]]:
+        """(reason, line) of the lines read but not charged, in export order, read in small batches."""
+        cursor = self._db.execute("SELECT reason, payload FROM uncharged ORDER BY id")
+        while batch := cursor.fetchmany(SPOOL_FETCH_SIZE):
+            for reason, payload in batch:
+                yield reason, line_decode(payload)
 
     def commit(self) -> None:
         self._db.commit()

@@ -14,9 +14,17 @@ Idempotent: a second run with the same data writes nothing. A changed amount upd
 of a pending invoice in place; when that invoice was issued, the difference becomes a
 compensation item on the customer's current pending invoice. A new line whose month's invoice
 was issued is charged on the current pending invoice. Lines that disappeared are reported,
-never deleted. A mapping with an unparseable line or a repeated line reference is not written
-at all; its sync keeps its state and gets `error_message`, which the next good run clears.
-Arrow failures leave every mapping of the month unwritten (lines are spooled before any write).
+never deleted. A line is charged once whatever reads it (SPEC 6.9): items are found by the
+line's identity (`line_identity`), and a line whose item another mapping's sync holds is taken
+over, then compared as usual; the database constraint on the identity stops a concurrent
+second charge (that mapping's month then fails and the next run completes it).
+
+A mapping with an unparseable line or a repeated line reference is not written at all; an
+existing sync of it keeps its state and gets `error_message`, which the next good run clears.
+Arrow failures leave the month unwritten (lines are spooled before any write): no sync, no
+invoice is created just to hold an error, which goes on the run (`ArrowSyncRun`) and on the
+syncs that exist. A full import also records the lines it read but did not charge
+(`billing_uncharged`).
 """
 
 from __future__ import annotations
@@ -25,8 +33,6 @@ import datetime
 from itertools import islice
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from arrow_client import ArrowClient, ArrowError, ArrowUnavailable, Period
@@ -42,6 +48,8 @@ from arrow_integration.services.billing_grouping import (
 )
 from arrow_integration.services.billing_items import MappingImport, billing_sync_import_batch
 from arrow_integration.services.billing_page_records import PageRecords, page_records_replace
+from arrow_integration.services.billing_uncharged import uncharged_lines_replace
+from arrow_integration.services.line_identity import sync_totals_refresh
 from arrow_integration.services.sync_lock import sync_period_lock, write_lock_acquire
 from arrow_integration.services.sync_runs import sync_run_finish, sync_run_progress, sync_run_start
 from arrow_integration.services.validation import billing_sync_validate_if_complete
@@ -54,7 +62,6 @@ LINE_BATCH_SIZE = 1000
 # so that the next import's look-ups over them are not planned for the tables' old size.
 ANALYZE_AFTER_ITEMS = 10_000
 MAX_PROBLEMS_IN_MESSAGE = 5
-ZERO = billing_lines.ZERO
 
 
 def batched(iterable, size: int):
@@ -77,23 +84,23 @@ def billing_sync_get_or_create(*, mapping: ArrowCustomerMapping, period: Period)
     return sync
 
 
-def billing_syncs_record_failure(*, mappings, period: Period, message: str) -> None:
-    """Store ``message`` as the error of each mapping's sync of ``period``; states are not changed."""
-    for mapping in mappings:
-        with transaction.atomic():
-            write_lock_acquire(ArrowBillingSync)
-            sync = billing_sync_get_or_create(mapping=mapping, period=period)
-            if sync.error_message != message:
-                sync.error_message = message
-                sync.save(update_fields=["error_message", "modified"])
+def billing_syncs_record_failure(*, mappings, period: Period, message: str) -> int:
+    """Store ``message`` as the error of the mappings' existing syncs of ``period``; returns how
+    many. Creates nothing (a failed import writes nothing for the month); states are not changed."""
+    return (
+        ArrowBillingSync.objects.filter(customer_mapping__in=[mapping.pk for mapping in mappings],
+                                        report_period=period.first_day)
+        .exclude(error_message=message)
+        .update(error_message=message, modified=timezone.now())
+    )
 
 
 def _sync_finish(sync: ArrowBillingSync, *, currencies: set[str], today: datetime.date, missing: list[str]) -> None:
     """Totals from the items, currency from the lines, error cleared, Synced (then maybe Validated)."""
     if len(currencies) > 1:
         raise BillingImportError(f"lines in several currencies: {', '.join(sorted(currencies))}")
-    totals = sync.items.aggregate(sell=Coalesce(Sum("sell_price"), ZERO), buy=Coalesce(Sum("buy_price"), ZERO))
-    values = {"sell_total": totals["sell"], "buy_total": totals["buy"], "error_message": ""}
+    sync_totals_refresh([sync])
+    values = {"error_message": ""}
     if currencies:
         values["currency"] = next(iter(currencies))
     changed = [name for name, value in values.items() if getattr(sync, name) != value]
@@ -108,12 +115,14 @@ def _sync_finish(sync: ArrowBillingSync, *, currencies: set[str], today: datetim
 def billing_sync_import_mapping(
     *, settings, mapping: ArrowCustomerMapping, period: Period, lines, today: datetime.date,
     license_reference: str | None = None, seen: set[str] | None = None, unchanged: int = 0,
+    held_elsewhere: set[str] = frozenset(),
 ) -> MappingImport:
     """Write one mapping's month from its export ``lines`` in a single transaction.
 
     ``lines`` yields (line, fingerprint) pairs to compare and write. Rows the grouping recognised
     as unchanged are not among them: ``unchanged`` counts them and ``seen`` holds the references
-    of all of the mapping's rows in the export (default: those of ``lines``).
+    of all of the mapping's rows in the export (default: those of ``lines``). ``held_elsewhere``
+    names lines whose items other syncs held when the import started: they are taken over.
 
     Raises `BillingImportError`, `InvoiceNotPending` (an invoice issued meanwhile) or
     `IntegrityError` (a concurrent writer); nothing of the mapping's month is written then.
@@ -124,7 +133,9 @@ def billing_sync_import_mapping(
         sync = billing_sync_get_or_create(mapping=mapping, period=period)
         sync.customer_mapping = mapping
         # Only references are kept for the whole month; items are compared one batch at a time.
-        known = sync.items.filter(license_reference=license_reference) if license_reference else sync.items.all()
+        known = sync.items.filter(arrow_account=settings.arrow_account, duplicate_of__isnull=True)
+        if license_reference:
+            known = known.filter(license_reference=license_reference)
         imported = set(known.values_list("arrow_line_reference", flat=True))
         lookups = billing_lines.LineLookups.for_customer_month(customer=mapping.waldur_customer, period=period)
         compared: set[str] = set()
@@ -132,7 +143,7 @@ def billing_sync_import_mapping(
             compared.update(line.line_reference for line, _fingerprint in batch)
             result.currencies.update(line.currency for line, _fingerprint in batch if line.currency)
             billing_sync_import_batch(sync, imported, batch, settings=settings, today=today, result=result,
-                                      lookups=lookups)
+                                      lookups=lookups, held_elsewhere=held_elsewhere)
         if unchanged and sync.currency:
             # Unchanged rows are as last imported, in the currency the sync recorded then.
             result.currencies.add(sync.currency)
@@ -175,14 +186,15 @@ def _import_mappings(*, settings, period: Period, index: MappingIndex, grouping,
             result = billing_sync_import_mapping(
                 settings=settings, mapping=mapping, period=period, lines=grouping.spool.entries(mapping_id),
                 today=today, license_reference=license_reference, seen=grouping.seen.get(mapping_id, set()),
-                unchanged=grouping.unchanged[mapping_id],
+                unchanged=grouping.unchanged[mapping_id], held_elsewhere=grouping.held_elsewhere.get(mapping_id, set()),
             )
         except (BillingImportError, InvoiceNotPending, IntegrityError) as exc:
             message = _failure_message(period, mapping, problems or [str(exc)])
             billing_syncs_record_failure(mappings=[mapping], period=period, message=message)
             failures[mapping.arrow_reference] = message
         else:
-            for name in ("created", "updated", "compensated", "linked_to_consumption", "late_charges", "unchanged"):
+            for name in ("created", "updated", "compensated", "linked_to_consumption", "late_charges", "unchanged",
+                         "adopted"):
                 setattr(totals, name, getattr(totals, name) + getattr(result, name))
             if result.missing:
                 missing[mapping.arrow_reference] = result.missing[:MAX_REPORTED_ENTRIES]
@@ -196,6 +208,7 @@ def _import_mappings(*, settings, period: Period, index: MappingIndex, grouping,
         "items_linked_to_consumption": totals.linked_to_consumption,
         "items_charged_after_issue": totals.late_charges,
         "items_unchanged": totals.unchanged,
+        "items_taken_over": totals.adopted,
         "missing_lines": missing,
         "failures": failures,
     }
@@ -208,11 +221,13 @@ def billing_sync_import_period(
     """Import ``period``'s billing export of ``settings``; returns the run outcome (also stored).
 
     Runs under the (settings, period) lock and records an ArrowSyncRun with progress and outcome.
-    ``license_reference`` restricts the import to that license's lines. On an Arrow error no line
-    of the month is written and every active mapping's sync gets ``error_message`` (state kept);
-    `ArrowUnavailable` is then re-raised so that a task can retry, other Arrow errors are returned
-    in the outcome. Lines of unmapped customers are counted in the outcome. ``client`` reuses an
-    open Arrow client (default: one built from ``settings``).
+    ``license_reference`` restricts the import to that license's lines. On an Arrow error nothing
+    of the month is written; the run and the existing syncs of the active mappings get the error
+    (states kept); `ArrowUnavailable` is then re-raised so that a task can retry, other Arrow
+    errors are returned in the outcome. Lines outside the classification filter and lines of
+    unmapped customers are counted per customer in the outcome and, by a full import, recorded
+    (`ArrowUnchargedLine`). ``client`` reuses an open Arrow client (default: one built from
+    ``settings``).
     """
     today = today or timezone.now().date()
     with sync_period_lock(settings=settings, period=period):
@@ -223,14 +238,14 @@ def billing_sync_import_period(
             if not settings.export_type_reference:
                 raise BillingImportError("the settings have no billing export type")
             with export_client(settings, client) as arrow:
-                known = KnownLines.load(mappings=index.mappings.values(), period=period,
-                                        license_reference=license_reference)
+                known = KnownLines.load(account=settings.arrow_account, mappings=index.mappings.values(),
+                                        period=period, license_reference=license_reference)
                 # Page records describe whole pages: a one-license import neither uses nor makes them.
                 records = PageRecords.load(settings=settings, period=period) if license_reference is None else None
                 grouping = billing_export_group(
                     client=arrow, settings=settings, period=period, index=index, license_reference=license_reference,
                     on_page=lambda page: sync_run_progress(run, done=page.page, total=page.total_pages), known=known,
-                    records=records,
+                    records=records, keep_uncharged=license_reference is None,
                 )
                 recorded = records.digests() if records is not None else {}
                 del known, records  # not needed for the writes: free them before
@@ -245,6 +260,10 @@ def billing_sync_import_period(
             outcome.update(grouping.outcome())
             outcome.update(_import_mappings(settings=settings, period=period, index=index, grouping=grouping,
                                             run=run, today=today, license_reference=license_reference))
+            if license_reference is None:
+                outcome["uncharged_lines_recorded"] = uncharged_lines_replace(
+                    settings=settings, period=period, lines=grouping.spool.uncharged()
+                )
         if license_reference is None:
             page_records_replace(settings=settings, period=period, pages=grouping.page_rows, recorded=recorded)
         if outcome["items_created"] >= ANALYZE_AFTER_ITEMS:

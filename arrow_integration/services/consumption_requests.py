@@ -39,7 +39,7 @@ def settings_get(settings_uuid=None) -> ArrowSettings:
     """The settings row with that UUID (ObjectNotFound if unknown), else the active one."""
     if settings_uuid is None:
         return active_settings_require()
-    settings = ArrowSettings.objects.filter(uuid=settings_uuid).first()
+    settings = ArrowSettings.objects.not_archived().filter(uuid=settings_uuid).first()
     if settings is None:
         raise ObjectNotFound(f"Arrow settings {settings_uuid} not found.")
     return settings

@@ -47,9 +47,8 @@ def arrow_demo_seed(*, core, arrow_url: str, arrow_key: str) -> dict:
         arrow_customers, core.customers, key_a=lambda c: c.company_name, key_b=lambda c: c.name
     )
     with transaction.atomic():
-        arrow_settings = ArrowSettings.objects.filter(api_url=arrow_url).order_by("id").first() or ArrowSettings(
-            api_url=arrow_url
-        )
+        found = ArrowSettings.objects.not_archived().filter(api_url=arrow_url).order_by("id").first()
+        arrow_settings = found or ArrowSettings(api_url=arrow_url)
         arrow_settings.api_key = arrow_key
         arrow_settings.export_type_reference = export_type_reference
         arrow_settings.invoice_price_source = PriceSource.SELL
@@ -62,6 +61,7 @@ def arrow_demo_seed(*, core, arrow_url: str, arrow_key: str) -> dict:
             ArrowCustomerMapping.objects.update_or_create(
                 settings=arrow_settings,
                 arrow_reference=match.a.reference,
+                archived_at=None,
                 defaults={"arrow_company_name": match.a.company_name, "waldur_customer": match.b, "is_active": True},
             )[0]
             for match in matches

@@ -9,7 +9,9 @@ This module discovers licenses with link suggestions (through the one matcher,
 their vendor), links an existing resource to a license and imports a license as a new resource
 (its plan follows the license's vendor, `arrow_integration.services.license_vendor`). Invalid
 requests raise Django's `ValidationError` keyed by the offending input field; Arrow failures
-propagate as `arrow_client.ArrowError`. It does not render HTTP responses.
+propagate as `arrow_client.ArrowError`. Linking or importing a license whose classification the
+settings' filter leaves out succeeds with a warning: its billing lines will not be invoiced (they
+are reported as uncharged). It does not render HTTP responses.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from arrow_client import ArrowClient, ArrowNotFound, License
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.matching import best_matches
 from arrow_integration.models import ArrowCustomerMapping
+from arrow_integration.services.billing_uncharged import outside_classification_filter
 from arrow_integration.services.license_vendor import license_vendor_resolve, vendor_plan_choose
 from core.models import Offering, Project, Resource
 
@@ -55,6 +58,13 @@ class LinkOutcome:
     resource: Resource
     license_reference: str
     previous_backend_id: str | None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportedLicense:
+    resource: Resource
+    warning: str | None = None
 
 
 def license_display_name(license: License) -> str:
@@ -154,6 +164,19 @@ def _license_attributes(license: License, mapping: ArrowCustomerMapping, vendor_
     return attributes
 
 
+def classification_warning(license: License, mapping: ArrowCustomerMapping) -> str | None:
+    """Why the license's billing lines will not be invoiced, when the settings' classification
+    filter leaves them out (None otherwise, or when Arrow does not say the classification)."""
+    classification_filter = mapping.settings.classification_filter
+    if not license.classification or not outside_classification_filter(license.classification, classification_filter):
+        return None
+    return (
+        f"License {license.license_id} is classified {license.classification}, which the settings' classification "
+        f"filter ({classification_filter.strip()}) leaves out: its billing lines will not be invoiced (they are "
+        "reported as uncharged)."
+    )
+
+
 def _lock_mapping(mapping: ArrowCustomerMapping) -> None:
     """Serialise link/import writes of one customer mapping (checks and write see the same state)."""
     ArrowCustomerMapping.objects.select_for_update().filter(pk=mapping.pk).first()
@@ -165,7 +188,8 @@ def license_link_resource(*, mapping: ArrowCustomerMapping, resource: Resource, 
     Checks: the resource belongs to the mapped local customer; the license is not linked to another
     resource; Arrow knows the license and it belongs to the mapped Arrow customer. The vendor
     subscription id is stored in the resource's attributes. Idempotent (linking again changes
-    nothing); raises `ValidationError` naming the field at fault.
+    nothing); raises `ValidationError` naming the field at fault. The outcome carries a warning
+    when the settings' classification filter leaves the license's lines out.
     """
     if resource.project.customer_id != mapping.waldur_customer_id:
         raise ValidationError(
@@ -185,7 +209,7 @@ def license_link_resource(*, mapping: ArrowCustomerMapping, resource: Resource, 
             resource.backend_id = license_reference
             resource.attributes = attributes
             resource.save(update_fields=["backend_id", "attributes", "modified"])
-    return LinkOutcome(resource, license_reference, previous)
+    return LinkOutcome(resource, license_reference, previous, classification_warning(license, mapping))
 
 
 def license_import(
@@ -195,7 +219,7 @@ def license_import(
     offering: Offering,
     project: Project,
     name: str | None = None,
-) -> Resource:
+) -> ImportedLicense:
     """Create a resource (state OK, backend_id = license reference) for an Arrow license.
 
     The project must belong to the mapped local customer and the license to the mapped Arrow
@@ -203,7 +227,8 @@ def license_import(
     offering's vendor mapping for the license's vendor (none when the offering has no vendor
     mapping; a 400 when the vendor cannot be known or the offering is mapped to other vendors);
     the name comes from `name`, else the license's friendly name, else its reference. Raises
-    `ValidationError` naming the field at fault.
+    `ValidationError` naming the field at fault. The outcome
+    carries a warning when the settings' classification filter leaves the license's lines out.
     """
     if project.customer_id != mapping.waldur_customer_id:
         raise ValidationError(
@@ -218,7 +243,7 @@ def license_import(
     with transaction.atomic():
         _lock_mapping(mapping)
         _ensure_license_free(license_reference)
-        return Resource.objects.create(
+        resource = Resource.objects.create(
             name=resource_name,
             project=project,
             offering=offering,
@@ -227,3 +252,4 @@ def license_import(
             backend_id=license_reference,
             attributes=_license_attributes(license, mapping, vendor.name),
         )
+    return ImportedLicense(resource, classification_warning(license, mapping))

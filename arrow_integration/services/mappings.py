@@ -1,8 +1,10 @@
 """Writes of customer and vendor mappings, the company-name refresh from Arrow, vendor choices.
 
-Uniqueness (one mapping per Arrow reference, one per vendor name, within a settings row) is
-enforced by database constraints; a race that trips them becomes a `ValidationError` naming the
-duplicate instead of a server error. A vendor mapping's plan must belong to its offering.
+Uniqueness (one mapping per Arrow reference, one per vendor name, within a settings row; one
+active mapping per Arrow customer across all settings rows) is enforced by database
+constraints; it is checked first so that the answer names the mapping in the way, and a race
+that trips a constraint becomes the same `ValidationError` instead of a server error. A vendor
+mapping's plan must belong to its offering. Archived (deleted) mappings are left out of all this.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.utils import timezone
 from arrow_client import ArrowError
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
-from arrow_integration.selectors.configuration import billing_vendor_names
+from arrow_integration.selectors.configuration import active_mapping_of, already_mapped_message, billing_vendor_names
 from arrow_integration.services.settings import INTERACTIVE_MAX_RETRIES
 
 logger = logging.getLogger(__name__)
@@ -39,14 +41,30 @@ def _apply(instance, fields: dict, allowed: tuple[str, ...]) -> None:
             setattr(instance, name, value)
 
 
+def _single_active_check(mapping: ArrowCustomerMapping) -> None:
+    if mapping.is_active and mapping.archived_at is None:
+        other = active_mapping_of(mapping.arrow_reference, exclude_pks=[mapping.pk])
+        if other is not None:
+            raise ValidationError({"arrow_reference": [already_mapped_message(other)]})
+
+
 def customer_mapping_save(mapping: ArrowCustomerMapping | None = None, **fields) -> ArrowCustomerMapping:
-    """Create (no `mapping`) or update a customer mapping; duplicates raise `ValidationError`."""
+    """Create (no `mapping`) or update a customer mapping.
+
+    Raises `ValidationError` naming the mapping in the way when the Arrow customer is already
+    mapped in these settings, or actively mapped anywhere while this mapping is active.
+    """
     mapping = mapping or ArrowCustomerMapping()
     _apply(mapping, fields, CUSTOMER_MAPPING_FIELDS)
-    _save_unique(
-        mapping,
-        {"arrow_reference": [f"Arrow customer {mapping.arrow_reference!r} is already mapped in these settings."]},
-    )
+    _single_active_check(mapping)
+    try:
+        _save_unique(
+            mapping,
+            {"arrow_reference": [f"Arrow customer {mapping.arrow_reference!r} is already mapped in these settings."]},
+        )
+    except ValidationError:
+        _single_active_check(mapping)  # a concurrent request mapped it meanwhile: name that mapping
+        raise
     return mapping
 
 
@@ -77,7 +95,8 @@ def customer_mappings_sync_from_arrow(arrow_settings: ArrowSettings) -> int:
         names = {customer.reference: customer.company_name for customer in client.iter_customers()}
     changed = []
     now = timezone.now()
-    for mapping in ArrowCustomerMapping.objects.filter(settings=arrow_settings, arrow_reference__in=list(names)):
+    for mapping in ArrowCustomerMapping.objects.not_archived().filter(settings=arrow_settings,
+                                                                       arrow_reference__in=list(names)):
         name = names[mapping.arrow_reference]
         if name and mapping.arrow_company_name != name:
             mapping.arrow_company_name = name

@@ -4,7 +4,8 @@
 validation date and final price, validates complete syncs, and for Validated syncs (Synced ones
 too with ``force``) turns every difference of at least COMPENSATION_THRESHOLD between the final
 price and what the line was invoiced into one compensation item on the customer's current
-pending invoice. Lines that appear only in the final export are charged like imported lines;
+pending invoice. Lines that appear only in the final export are charged like imported lines
+(or, when another sync holds their item, taken over: a line is charged once, SPEC 6.9);
 lines missing from it are reported on the sync and in the outcome, never credited blindly.
 Items of license-months charged by consumption tracking are left to consumption reconciliation.
 A sync ends Reconciled also when nothing needed compensation. Running it again creates nothing:
@@ -18,8 +19,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from arrow_client import ArrowClient, ArrowError, ArrowUnavailable, Period
@@ -34,6 +33,7 @@ from arrow_integration.services.billing_grouping import (
 )
 from arrow_integration.services.billing_items import MappingImport, billing_sync_add_lines
 from arrow_integration.services.billing_sync import BillingImportError
+from arrow_integration.services.line_identity import sync_items_adopt, sync_totals_refresh
 from arrow_integration.services.sync_lock import sync_period_lock, write_lock_acquire
 from arrow_integration.services.sync_runs import sync_run_finish, sync_run_progress, sync_run_start
 from arrow_integration.services.validation import billing_sync_validate_if_complete
@@ -80,16 +80,22 @@ def reconciliation_apply_sync(
     source = settings.invoice_price_source
     with transaction.atomic():
         write_lock_acquire(ArrowBillingSync)
-        items = {
-            item.arrow_line_reference: item
-            for item in sync.items.select_related("invoice_item__invoice", "compensation_item__invoice")
-        }
+        charging = _charging_items(sync, settings).select_related("invoice_item__invoice__customer",
+                                                                    "compensation_item__invoice")
+        items = {item.arrow_line_reference: item for item in charging}
         final, new_lines = {}, []
         for line in lines:
             if line.line_reference in items:
                 final[line.line_reference] = line
             else:
                 new_lines.append(line)
+        adopted = sync_items_adopt(sync=sync, account=settings.arrow_account,
+                                   references=[line.line_reference for line in new_lines])
+        if adopted:  # lines another sync charged: compared like the sync's own from here on
+            items.update((item.arrow_line_reference, item)
+                         for item in charging.filter(arrow_line_reference__in=adopted))
+            final.update((line.line_reference, line) for line in new_lines if line.line_reference in adopted)
+            new_lines = [line for line in new_lines if line.line_reference not in adopted]
         refreshed = []
         for reference, line in final.items():
             item = items[reference]
@@ -113,7 +119,7 @@ def reconciliation_apply_sync(
             difference = item.final_price - billing_lines.sync_item_invoiced_amount(item)
             if billing_lines.sync_item_compensate(
                 item=item, difference=difference, settings=settings, period=period,
-                customer=sync.customer_mapping.waldur_customer, reason="final billing differs", today=today,
+                customer=item.invoice_item.invoice.customer, reason="final billing differs", today=today,
             ):
                 compensated.append(item)
                 result.compensated_amount += difference
@@ -128,6 +134,11 @@ def reconciliation_apply_sync(
     return result
 
 
+def _charging_items(sync: ArrowBillingSync, settings):
+    """The sync's items that charge lines of the settings' account (duplicates left out)."""
+    return sync.items.filter(arrow_account=settings.arrow_account, duplicate_of__isnull=True)
+
+
 def _save_items(items: list[ArrowBillingSyncItem], fields: list[str]) -> None:
     now = timezone.now()
     for item in items:
@@ -136,10 +147,9 @@ def _save_items(items: list[ArrowBillingSyncItem], fields: list[str]) -> None:
 
 
 def _finish(sync: ArrowBillingSync, *, period: Period, missing: list[str], force: bool) -> None:
-    totals = sync.items.aggregate(sell=Coalesce(Sum("sell_price"), ZERO), buy=Coalesce(Sum("buy_price"), ZERO))
-    sync.sell_total, sync.buy_total = totals["sell"], totals["buy"]
+    sync_totals_refresh([sync])
     sync.error_message = _missing_message(period, missing) if missing else ""
-    sync.save(update_fields=["sell_total", "buy_total", "error_message", "modified"])
+    sync.save(update_fields=["error_message", "modified"])
     sync.mark_reconciled(force=force)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from arrow_client import ArrowClient, ArrowNotFound, Customer as ArrowCustomer, Period
 from arrow_integration.matching import best_matches
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
+from arrow_integration.selectors.configuration import active_mapping_of, already_mapped_message
 from arrow_integration.services.licenses import (
     ARROW_CUSTOMER_ATTRIBUTE,
     ARROW_VENDOR_ATTRIBUTE,
@@ -72,7 +73,7 @@ def unmapped_arrow_customers(
     """Arrow details (email, country) of the billed customers without a mapping, for force_import."""
     references = {entry.customer_reference for entry in billing.values()}
     mapped = set(
-        ArrowCustomerMapping.objects.filter(settings=arrow_settings, arrow_reference__in=references)
+        ArrowCustomerMapping.objects.not_archived().filter(settings=arrow_settings, arrow_reference__in=references)
         .values_list("arrow_reference", flat=True)
     )
     found = {}
@@ -91,7 +92,7 @@ def _mappings_resolve(plan: SyncPlan) -> dict[str, ArrowCustomerMapping]:
         names.setdefault(entry.customer_reference, entry.customer_name)
     existing = {
         mapping.arrow_reference: mapping
-        for mapping in ArrowCustomerMapping.objects.filter(
+        for mapping in ArrowCustomerMapping.objects.not_archived().filter(
             settings=plan.arrow_settings, arrow_reference__in=list(names)
         ).select_related("waldur_customer")
     }
@@ -106,7 +107,12 @@ def _mappings_resolve(plan: SyncPlan) -> dict[str, ArrowCustomerMapping]:
                 customer_id=reference,
             )
     elif missing:
-        usable.update(_mappings_create(plan, {reference: names[reference] for reference in missing}))
+        # One active mapping per Arrow customer: one mapped under other settings is not mapped again here.
+        elsewhere = {reference: other for reference in missing if (other := active_mapping_of(reference)) is not None}
+        for reference, other in sorted(elsewhere.items()):
+            plan.result.add_error(already_mapped_message(other), customer_id=reference)
+        creatable = {reference: names[reference] for reference in missing if reference not in elsewhere}
+        usable.update(_mappings_create(plan, creatable))
     return usable
 
 

@@ -6,6 +6,9 @@ reference and name it returns. The API key is only ever handled through the mode
 `api_url` requires the key again (`API_KEY_REQUIRED_FOR_NEW_URL`). Activating a settings row
 deactivates the others in the same transaction, so the "at most one active row" constraint is
 kept instead of tripped.
+`settings_save` for an Arrow account that already has settings (same normalised API URL and
+partner) updates that row and its mappings in place: a second row would read the same lines.
+A row that gets its first partner reference keeps its imported lines recognisable (re-keyed).
 Arrow failures propagate as `arrow_client` errors (the API maps them to 400); input problems
 found against Arrow data are Django `ValidationError`s keyed by the field.
 """
@@ -21,9 +24,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from arrow_client import ArrowClient, ArrowNotFound, ExportType, Partner
+from arrow_integration.accounts import api_url_normalised, arrow_account_key
 from arrow_integration.choices import DEFAULT_CLASSIFICATION_FILTER
 from arrow_integration.clients import arrow_client_from_credentials
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
+from arrow_integration.selectors.configuration import active_mapping_of, already_mapped_message
+from arrow_integration.services.line_identity import arrow_account_rekey
 from core.models import Customer
 
 logger = logging.getLogger(__name__)
@@ -62,8 +68,12 @@ class CredentialsCheck:
 
 @dataclass(frozen=True)
 class SavedSettings:
+    """What `settings_save` did: the row (``created`` or updated in place) and its mappings."""
+
     settings: ArrowSettings
     mappings_created: int
+    created: bool = True
+    mappings_updated: int = 0
 
 
 def interactive_client(*, api_url: str, api_key: str) -> ArrowClient:
@@ -101,16 +111,32 @@ def _deactivate_others(keep: ArrowSettings | None) -> None:
         logger.info("Deactivated %d other Arrow settings row(s).", deactivated)
 
 
+def _stored_url_account(arrow_settings: ArrowSettings) -> str | None:
+    """The account key of the stored row when it had no partner reference (its API URL), else None."""
+    if arrow_settings.pk is None:
+        return None
+    stored = ArrowSettings.objects.filter(pk=arrow_settings.pk).values_list("partner_reference", "api_url").first()
+    if stored is None or stored[0].strip():
+        return None
+    return arrow_account_key(partner_reference="", api_url=stored[1])
+
+
 def arrow_settings_store(arrow_settings: ArrowSettings) -> ArrowSettings:
     """Save a settings row; when it is active, deactivate every other row in the same transaction.
 
-    No Arrow call. Raises `SettingsConflict` if a concurrent request activated another row.
+    A row whose account was its API URL (no partner reference stored) and changes, gets its
+    imported lines re-keyed to the new account, so that they stay recognised. No Arrow call.
+    Raises `SettingsConflict` if a concurrent request activated another row.
     """
     try:
         with transaction.atomic():
             if arrow_settings.is_active:
                 _deactivate_others(arrow_settings)
+            url_account = _stored_url_account(arrow_settings)
             arrow_settings.save()
+            if url_account is not None:
+                arrow_account_rekey(settings=arrow_settings, old_account=url_account,
+                                    new_account=arrow_settings.arrow_account)
     except IntegrityError as exc:
         raise SettingsConflict("Another Arrow settings row was activated at the same time; try again.") from exc
     return arrow_settings
@@ -223,6 +249,57 @@ def _company_names(client: ArrowClient, references: Iterable[str]) -> dict[str, 
     return names
 
 
+def settings_of_account(*, api_url: str, partner_reference: str) -> ArrowSettings | None:
+    """The live settings row of an Arrow account (same normalised API URL and partner reference):
+    the active one, else the newest."""
+    wanted = api_url_normalised(api_url)
+    rows = ArrowSettings.objects.not_archived().filter(partner_reference__iexact=partner_reference.strip())
+    for row in rows.order_by("-is_active", "-created", "-id"):
+        if api_url_normalised(row.api_url) == wanted:
+            return row
+    return None
+
+
+def _mapping_conflicts_check(arrow_settings: ArrowSettings | None, customers: dict[str, Customer]) -> None:
+    """400 naming the mappings of other settings rows that actively map a listed Arrow customer."""
+    own = ArrowCustomerMapping.objects.none() if arrow_settings is None else (
+        ArrowCustomerMapping.objects.not_archived().filter(settings=arrow_settings)
+    )
+    own_pks = list(own.values_list("pk", flat=True))
+    messages = [
+        already_mapped_message(other)
+        for reference in customers
+        if (other := active_mapping_of(reference, exclude_pks=own_pks)) is not None
+    ]
+    if messages:
+        raise ValidationError({"customer_mappings": messages})
+
+
+def _mappings_apply(arrow_settings: ArrowSettings, customers: dict[str, Customer],
+                    names: dict[str, str]) -> tuple[int, int]:
+    """Create the listed mappings the row lacks, update (and reactivate) those it has; (created, updated)."""
+    existing = {
+        mapping.arrow_reference.upper(): mapping
+        for mapping in ArrowCustomerMapping.objects.not_archived().filter(settings=arrow_settings)
+    }
+    created, updated = [], 0
+    for reference, customer in customers.items():
+        mapping = existing.get(reference.upper())
+        if mapping is None:
+            created.append(ArrowCustomerMapping(settings=arrow_settings, arrow_reference=reference,
+                                                arrow_company_name=names[reference], waldur_customer=customer))
+            continue
+        wanted = {"arrow_company_name": names[reference], "waldur_customer_id": customer.pk, "is_active": True}
+        changed = [name for name, value in wanted.items() if getattr(mapping, name) != value]
+        if changed:
+            for name in changed:
+                setattr(mapping, name, wanted[name])
+            mapping.save(update_fields=[*changed, "modified"])
+            updated += 1
+    ArrowCustomerMapping.objects.bulk_create(created)
+    return len(created), updated
+
+
 def settings_save(
     *,
     api_url: str,
@@ -232,11 +309,15 @@ def settings_save(
     sync_enabled: bool = False,
     customer_mappings: list[dict] | None = None,
 ) -> SavedSettings:
-    """Create the active settings row and its customer mappings in one transaction.
+    """Store the active settings of an Arrow account and its customer mappings in one transaction.
 
-    Checks the key and every Arrow reference first (company names come from Arrow), then
-    deactivates the other settings rows. Not idempotent by design: each call creates a new row.
-    Raises `ArrowError`, `ValidationError` (unknown customers or references) or `SettingsConflict`.
+    Checks the key and every Arrow reference first (company names come from Arrow). When the
+    account already has settings (same normalised API URL and partner reference), that row is
+    updated in place (key, export type, classification filter, sync, activation) and the listed
+    mappings are created when missing, updated and reactivated when present; otherwise a new
+    active row is created with them. Other settings rows are deactivated either way. Raises
+    `ArrowError`, `ValidationError` (unknown customers or references, an Arrow customer actively
+    mapped under other settings) or `SettingsConflict`; nothing is written then.
     """
     customer_mappings = customer_mappings or []
     customers = _mapping_customers(customer_mappings)
@@ -244,24 +325,27 @@ def settings_save(
         partner = client.whoami()
         _export_type_check(client.export_types() if export_type_reference else [], export_type_reference)
         names = _company_names(client, customers)
-    arrow_settings = ArrowSettings(
-        api_url=api_url,
-        export_type_reference=export_type_reference,
-        classification_filter=classification_filter,
-        sync_enabled=sync_enabled,
-        is_active=True,
-        partner_reference=partner.reference,
-        partner_name=partner.company_name,
-    )
-    arrow_settings.api_key = api_key
     with transaction.atomic():
+        arrow_settings = settings_of_account(api_url=api_url, partner_reference=partner.reference)
+        created = arrow_settings is None
+        _mapping_conflicts_check(arrow_settings, customers)
+        arrow_settings = arrow_settings or ArrowSettings()
+        arrow_settings.api_url = api_url
+        arrow_settings.api_key = api_key
+        arrow_settings.export_type_reference = export_type_reference
+        arrow_settings.classification_filter = classification_filter
+        arrow_settings.sync_enabled = sync_enabled
+        arrow_settings.is_active = True
+        arrow_settings.partner_reference = partner.reference
+        arrow_settings.partner_name = partner.company_name
         arrow_settings_store(arrow_settings)
-        ArrowCustomerMapping.objects.bulk_create(
-            ArrowCustomerMapping(
-                settings=arrow_settings, arrow_reference=reference, arrow_company_name=names[reference],
-                waldur_customer=customer,
-            )
-            for reference, customer in customers.items()
-        )
-    logger.info("Arrow settings %s saved with %d customer mapping(s).", arrow_settings.uuid, len(customers))
-    return SavedSettings(settings=arrow_settings, mappings_created=len(customers))
+        try:
+            with transaction.atomic():
+                mappings_created, mappings_updated = _mappings_apply(arrow_settings, customers, names)
+        except IntegrityError:  # a concurrent request mapped one of them meanwhile
+            _mapping_conflicts_check(arrow_settings, customers)
+            raise
+    logger.info("Arrow settings %s %s: %d customer mapping(s) created, %d updated.", arrow_settings.uuid,
+                "created" if created else "updated in place", mappings_created, mappings_updated)
+    return SavedSettings(settings=arrow_settings, mappings_created=mappings_created, created=created,
+                         mappings_updated=mappings_updated)

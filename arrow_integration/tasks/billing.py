@@ -36,7 +36,7 @@ VALIDATION_LOOKBACK_MONTHS = 6
 
 
 def _settings(settings_uuid: str) -> ArrowSettings | None:
-    return ArrowSettings.objects.filter(uuid=settings_uuid).first()
+    return ArrowSettings.objects.not_archived().filter(uuid=settings_uuid).first()
 
 
 @shared_task(name="arrow_integration.billing_sync_period", **ARROW_RETRY)

@@ -25,7 +25,7 @@ RECONCILIATION_MAX_RETRIES = 5
 
 
 def _settings(settings_uuid: str) -> ArrowSettings | None:
-    return ArrowSettings.objects.filter(uuid=settings_uuid).first()
+    return ArrowSettings.objects.not_archived().filter(uuid=settings_uuid).first()
 
 
 def _scheduled_settings() -> list[ArrowSettings]:

@@ -10,6 +10,7 @@ from arrow_integration.services import billing_sync as billing_sync_module
 from arrow_integration.services.billing_sync import billing_sync_import_period
 from arrow_integration.services.reconciliation import reconciliation_run_period
 from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
+    PRODUCTION_LICENSE,
     after_validation_of,
     billing_settings,
     early_in_current_month,
@@ -17,7 +18,7 @@ from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
     mapped,
     previous_period,
 )
-from core.models import InvoiceItem
+from core.models import Invoice, InvoiceItem
 
 pytestmark = pytest.mark.django_db
 EXPORT_ENDPOINT = "billing/erp/exports/sync"
@@ -55,11 +56,10 @@ def test_permanent_500_mid_export_writes_nothing_then_the_next_run_completes(
     with pytest.raises(ArrowUnavailable):
         billing_sync_import_period(settings=billing_settings, period=period)
 
+    # A failed import writes nothing for the month: no item, and no sync or (empty) invoice
+    # created just to hold the error, which the run records.
     assert not ArrowBillingSyncItem.objects.exists() and not InvoiceItem.objects.exists()
-    syncs = ArrowBillingSync.objects.all()
-    assert syncs.count() == len(mapped)
-    for sync in syncs:
-        assert sync.state == BillingSyncState.PENDING and "HTTP 500" in sync.error_message
+    assert not ArrowBillingSync.objects.exists() and not Invoice.objects.exists()
     run = ArrowSyncRun.objects.get()
     assert run.state == SyncRunState.FAILED and "HTTP 500" in run.error_message and run.progress_done == 1
 
@@ -70,6 +70,38 @@ def test_permanent_500_mid_export_writes_nothing_then_the_next_run_completes(
     assert ArrowBillingSyncItem.objects.count() == len(lines) == InvoiceItem.objects.count()
     for sync in ArrowBillingSync.objects.all():
         assert sync.state == BillingSyncState.SYNCED and sync.error_message == ""
+
+
+def month_tables() -> dict:
+    """Every row of the invoice and billing sync tables (error messages of syncs aside)."""
+    return {
+        "invoices": list(Invoice.objects.order_by("id").values_list("id", "customer_id", "period", "state",
+                                                                    "modified")),
+        "invoice_items": list(InvoiceItem.objects.order_by("id").values_list("id", "invoice_id", "unit_price",
+                                                                             "modified")),
+        "syncs": list(ArrowBillingSync.objects.order_by("id").values_list("id", "customer_mapping_id", "report_period",
+                                                                          "state", "sell_total")),
+        "items": list(ArrowBillingSyncItem.objects.order_by("id").values_list("id", "billing_sync_id", "modified")),
+    }
+
+
+def test_a_failed_import_writes_nothing_for_the_month(billing_settings, mapped, paged_export, monkeypatch):
+    """Only Nordic's month was imported before: the failed run adds no sync and no (empty)
+    invoice for the others, changes nothing of Nordic's, and records its error on the run and
+    on the sync that exists."""
+    period = previous_period()
+    billing_sync_import_period(settings=billing_settings, period=period, license_reference=PRODUCTION_LICENSE)
+    before = month_tables()
+    assert len(before["syncs"]) == 1 and len(before["invoices"]) == 1
+    fail_export_after_first_page(monkeypatch, paged_export)
+
+    with pytest.raises(ArrowUnavailable):
+        billing_sync_import_period(settings=billing_settings, period=period)
+
+    assert month_tables() == before
+    assert "HTTP 500" in ArrowBillingSync.objects.get().error_message
+    run = ArrowSyncRun.objects.order_by("created", "id").last()
+    assert run.state == SyncRunState.FAILED and "HTTP 500" in run.error_message
 
 
 def test_failed_reimport_keeps_the_synced_state_and_the_items(billing_settings, mapped, paged_export, monkeypatch):
@@ -111,8 +143,9 @@ def test_rejected_key_is_recorded_without_retry(billing_settings, mapped):
 
     outcome = billing_sync_import_period(settings=billing_settings, period=previous_period())
 
-    assert "error" in outcome and not ArrowBillingSyncItem.objects.exists()
-    assert all("401" in sync.error_message for sync in ArrowBillingSync.objects.all())
+    assert "error" in outcome and not ArrowBillingSync.objects.exists() and not Invoice.objects.exists()
+    run = ArrowSyncRun.objects.get()
+    assert run.state == SyncRunState.FAILED and "401" in run.error_message
 
 
 def test_settings_without_export_type_fail_clearly(billing_settings, mapped):

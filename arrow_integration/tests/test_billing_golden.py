@@ -19,6 +19,7 @@ from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, Arr
 from arrow_integration.services.billing_grouping import company_name_key
 from arrow_integration.services.billing_sync import billing_sync_import_period
 from arrow_integration.tests.factories import ArrowSettingsFactory
+from core.models import Invoice
 from core.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,19 +87,29 @@ def test_a_row_with_a_bad_amount_fails_its_customers_month_only(golden_settings)
 
     outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
 
-    failed = ArrowBillingSync.objects.get(customer_mapping=big_bank)
-    assert failed.state == BillingSyncState.PENDING and not failed.items.exists()
-    assert "AWSIM24-16967007-50344" in failed.error_message and "Customer Total Price" in failed.error_message
+    # Nothing of the failed month is written, not even a sync or an invoice to hold the error:
+    # the run and the outcome carry it.
+    assert not ArrowBillingSync.objects.filter(customer_mapping=big_bank).exists()
+    assert not Invoice.objects.filter(customer=big_bank.waldur_customer).exists()
+    assert "AWSIM24-16967007-50344" in outcome["failures"][BIG_BANK]
+    assert "Customer Total Price" in outcome["failures"][BIG_BANK]
     assert ArrowBillingSync.objects.get(customer_mapping=demo).items.count() == 1
     assert outcome["failures"].keys() == {BIG_BANK}
-    assert ArrowSyncRun.objects.get().state == SyncRunState.FAILED
+    run = ArrowSyncRun.objects.get()
+    assert run.state == SyncRunState.FAILED and "AWSIM24-16967007-50344" in run.error_message
 
     # Arrow fixes the row: the next run imports the month and clears the error. The sample's
     # lines all carry a Validation Date, so the ended month is validated at once.
     billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(sample_payload()))
-    failed.refresh_from_db()
-    assert failed.error_message == "" and failed.items.count() == 3
-    assert failed.state == BillingSyncState.VALIDATED and failed.synced_at and failed.validated_at
+    imported = ArrowBillingSync.objects.get(customer_mapping=big_bank)
+    assert imported.error_message == "" and imported.items.count() == 3
+    assert imported.state == BillingSyncState.VALIDATED and imported.synced_at and imported.validated_at
+
+    # The row breaks again: the existing sync gets the error and keeps its state and items.
+    billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
+    imported.refresh_from_db()
+    assert imported.state == BillingSyncState.VALIDATED and imported.items.count() == 3
+    assert "Customer Total Price" in imported.error_message
 
 
 def test_a_repeated_line_reference_is_reported_not_merged(golden_settings):
@@ -108,10 +119,9 @@ def test_a_repeated_line_reference_is_reported_not_merged(golden_settings):
 
     outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
 
-    sync = ArrowBillingSync.objects.get(customer_mapping=big_bank)
-    assert not sync.items.exists() and sync.state == BillingSyncState.PENDING
-    assert "repeated line reference" in sync.error_message and "AWSIM24-16967007-50344" in sync.error_message
-    assert BIG_BANK in outcome["failures"]
+    assert not ArrowBillingSync.objects.exists() and not ArrowBillingSyncItem.objects.exists()
+    assert "repeated line reference" in outcome["failures"][BIG_BANK]
+    assert "AWSIM24-16967007-50344" in outcome["failures"][BIG_BANK]
 
 
 def test_a_bad_row_without_customer_is_reported_in_the_run(golden_settings):

@@ -151,7 +151,7 @@ def test_a_recognised_row_repeated_in_the_export_is_still_reported(billing_setti
             yield table
 
     index = MappingIndex.for_settings(billing_settings)
-    known = KnownLines.load(mappings=index.mappings.values(), period=period)
+    known = KnownLines.load(account=billing_settings.arrow_account, mappings=index.mappings.values(), period=period)
     grouping = billing_export_group(client=RepeatingClient(), settings=billing_settings, period=period, index=index,
                                     known=known)
     with grouping.spool:

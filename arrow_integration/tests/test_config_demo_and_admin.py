@@ -60,6 +60,7 @@ def test_admin_pages_render_without_the_key(admin_client):
         "/admin/arrow_integration/arrowbillingsyncitem/",
         "/admin/arrow_integration/arrowconsumptionrecord/",
         "/admin/arrow_integration/arrowsyncrun/",
+        "/admin/arrow_integration/arrowunchargedline/",
     ]
     for page in pages:
         response = admin_client.get(page)

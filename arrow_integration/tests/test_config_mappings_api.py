@@ -52,7 +52,8 @@ def billing_sync_with_lines(mapping, period: dt.date, vendors: list[str], sell_t
     start, end = period_bounds(period)
     for number, vendor in enumerate(vendors):
         item = invoice_item_create(invoice=invoice, name="Arrow line", unit_price=Decimal(1), start=start, end=end)
-        sync.items.create(arrow_line_reference=f"L{period:%m}-{number}", invoice_item=item, vendor_name=vendor)
+        sync.items.create(arrow_line_reference=f"L{period:%m}-{number}", invoice_item=item, vendor_name=vendor,
+                          arrow_account=mapping.settings.arrow_account, report_period=period)
     return sync
 
 
@@ -87,7 +88,8 @@ def test_customer_mapping_create_uses_uuids_then_urls(staff_client):
     patch = staff_client.patch(f"{CUSTOMERS_URL}{created['uuid']}/", {"is_active": False}, format="json")
     assert patch.status_code == 200 and patch.json()["is_active"] is False
     assert staff_client.delete(f"{CUSTOMERS_URL}{created['uuid']}/").status_code == 204
-    assert not ArrowCustomerMapping.objects.exists()
+    assert staff_client.get(f"{CUSTOMERS_URL}{created['uuid']}/").status_code == 404
+    assert not ArrowCustomerMapping.objects.not_archived().exists()  # archived, not dropped
 
 
 def test_customer_mapping_bad_input(staff_client):
@@ -312,13 +314,16 @@ def test_vendor_choices_fall_back_to_billing_history(staff_client, arrow_emulato
     assert response.json() == [{"value": "Google", "label": "Google"}, {"value": "Oracle", "label": "Oracle"}]
 
 
-def test_settings_with_billing_cannot_be_deleted(staff_client):
+def test_settings_and_mappings_with_billing_are_deleted_as_the_contract_says(staff_client):
+    """204 then 404 (it used to be 409): the objects are archived and their billing stays."""
     mapping = ArrowCustomerMappingFactory()
-    billing_sync_with_lines(mapping, dt.date(2025, 1, 1), [])
+    sync = billing_sync_with_lines(mapping, dt.date(2025, 1, 1), ["Microsoft"])
     for url in (f"{CUSTOMERS_URL}{mapping.uuid}/", f"/api/admin/arrow/settings/{mapping.settings.uuid}/"):
-        response = staff_client.delete(url)
-        assert response.status_code == 409 and "Deactivate" in response.json()["detail"]
-    assert ArrowCustomerMapping.objects.filter(uuid=mapping.uuid).exists()
+        assert staff_client.delete(url).status_code == 204
+        assert staff_client.get(url).status_code == 404
+    assert staff_client.get(f"/api/admin/arrow/billing-syncs/{sync.uuid}/").json()["arrow_reference"] == (
+        mapping.arrow_reference
+    )
 
 
 def test_unknown_uuid_everywhere_is_404(staff_client):

@@ -120,8 +120,10 @@ def test_settings_endpoints_parse(client, arrow_emulator, local_customers):
         ),
     )
     assert saved.mappings_created == 1
-    assert ArrowSettings.objects.get(is_active=True).uuid == saved.settings_uuid
-    assert admin_arrow_settings_count.sync(client=client, is_active=False) == 1
+    # The same Arrow account: its settings row is updated in place, not doubled.
+    assert ArrowSettings.objects.get(is_active=True).uuid == saved.settings_uuid == created.uuid
+    assert admin_arrow_settings_count.sync(client=client) == 1
+    assert "updated in place" in saved.message
     admin_arrow_settings_destroy.sync_detailed(uuid=created.uuid, client=client)
     with pytest.raises(UnexpectedStatus) as missing:
         admin_arrow_settings_retrieve.sync(uuid=created.uuid, client=client)

@@ -174,7 +174,8 @@ def test_update_refreshes_partner_and_rejects_bad_key(staff_client, arrow_emulat
 def test_delete_and_unknown_uuid(staff_client, saved_settings):
     assert staff_client.get(detail_url("00000000-0000-0000-0000-000000000000")).status_code == 404
     assert staff_client.delete(detail_url(saved_settings.uuid)).status_code == 204
-    assert not ArrowSettings.objects.exists()
+    assert staff_client.get(detail_url(saved_settings.uuid)).status_code == 404
+    assert not ArrowSettings.objects.not_archived().exists()  # archived, not dropped
 
 
 def test_filters(staff_client):

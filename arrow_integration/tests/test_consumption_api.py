@@ -196,7 +196,9 @@ def _billing_link(record):
         report_period=record.billing_period, invoice=record.invoice_item.invoice,
     )
     ArrowBillingSyncItem.objects.create(billing_sync=sync, arrow_line_reference="L1", invoice_item=record.invoice_item,
-                                        license_reference=record.license_reference, charged_by_consumption=True)
+                                        license_reference=record.license_reference, charged_by_consumption=True,
+                                        arrow_account=sync.customer_mapping.settings.arrow_account,
+                                        report_period=sync.report_period)
 
 
 def test_cleanup_dry_run_counts_equal_the_real_deletion(staff_client, arrow_settings, nordic_resources):

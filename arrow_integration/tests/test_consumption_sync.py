@@ -214,7 +214,8 @@ def test_license_month_charged_by_a_statement_gets_no_provisional_item(arrow_set
     sync = ArrowBillingSync.objects.create(customer_mapping=customer.arrow_mappings.get(),
                                            report_period=period.first_day, invoice=invoice)
     ArrowBillingSyncItem.objects.create(billing_sync=sync, arrow_line_reference="L1", invoice_item=statement_item,
-                                        license_reference=PRODUCTION_LICENSE)
+                                        license_reference=PRODUCTION_LICENSE, report_period=period.first_day,
+                                        arrow_account=arrow_settings.arrow_account)
 
     run = consumption_sync_period(settings=arrow_settings, period=period)
 

@@ -112,7 +112,7 @@ class TestLinkResource:
         assert response.status_code == 200
         assert response.json() == {
             "resource_uuid": str(demo_data.resource.uuid), "resource_name": "Azure Production Subscription",
-            "license_reference": PRODUCTION_LICENSE, "previous_backend_id": "", "success": True,
+            "license_reference": PRODUCTION_LICENSE, "previous_backend_id": "", "success": True, "warning": None,
         }
         demo_data.resource.refresh_from_db()
         assert demo_data.resource.backend_id == PRODUCTION_LICENSE
@@ -217,7 +217,7 @@ class TestImportLicense:
         assert body == {
             "resource_uuid": str(resource.uuid), "resource_name": "Azure Development",
             "license_reference": DEVELOPMENT_LICENSE, "offering_name": "Azure via Arrow",
-            "project_name": "Cloud Infrastructure", "success": True,
+            "project_name": "Cloud Infrastructure", "success": True, "warning": None,
         }
         assert resource.state == Resource.State.OK
         assert resource.backend_id == DEVELOPMENT_LICENSE

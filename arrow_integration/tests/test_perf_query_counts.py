@@ -88,7 +88,8 @@ def filled_lists(plain_user):
         sync = ArrowBillingSync.objects.create(customer_mapping=mapping, report_period=PERIOD, invoice=invoice)
         for line in range(OBJECTS):
             ArrowBillingSyncItem.objects.create(
-                billing_sync=sync, arrow_line_reference=f"L{index}-{line}",
+                billing_sync=sync, arrow_line_reference=f"L{index}-{line}", arrow_account=active.arrow_account,
+                report_period=PERIOD,
                 invoice_item=invoice_item(invoice, resource, f"line {index}-{line}"),
                 compensation_item=invoice_item(invoice, resource, f"compensation {index}-{line}"),
                 license_reference=resource.backend_id,

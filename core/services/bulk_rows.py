@@ -216,7 +216,11 @@ def _copy_postgresql(connection, meta, fields, values: Iterator[list], count: in
             ids = [row[0] for row in cursor.fetchall()]
             columns.insert(0, quote(meta.pk.column))
             values = ([pk, *row] for pk, row in zip(ids, values, strict=True))
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        # The raw COPY bypasses Django's cursor wrapper: map driver errors (a unique violation
+        # from a concurrent writer) to Django's, as every other statement gets them.
+        with connection.wrap_database_errors, cursor.cursor.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        ) as copy:
             for row in values:
                 copy.write_row(row)
     return ids

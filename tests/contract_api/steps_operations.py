@@ -266,14 +266,17 @@ def cleanup(flow: Flow) -> None:
 
 
 def deletes(flow: Flow) -> None:
-    """Delete what nothing refers to; settings with imported billing are refused (409)."""
+    """Delete mappings and settings, those with imported billing too: 204, then 404, and the
+    billing they imported stays readable."""
     op = flow.operator
     vendor, mapping, spare = flow.planless_vendor_mapping_uuid, flow.extra_mapping_uuid, flow.spare_settings_uuid
+    syncs = op.call(admin_arrow_billing_syncs_count)
     assert op.detailed(admin_arrow_vendor_offering_mappings_destroy, uuid=vendor).status_code == 204
     assert op.detailed(admin_arrow_customer_mappings_destroy, uuid=mapping).status_code == 204
-    op.refused(admin_arrow_settings_destroy, 409, uuid=flow.settings_uuid)
     assert op.detailed(admin_arrow_settings_destroy, uuid=spare).status_code == 204
+    assert op.detailed(admin_arrow_settings_destroy, uuid=flow.settings_uuid).status_code == 204
     op.refused(admin_arrow_vendor_offering_mappings_retrieve, 404, uuid=vendor)
     op.refused(admin_arrow_customer_mappings_retrieve, 404, uuid=mapping)
     op.refused(admin_arrow_settings_retrieve, 404, uuid=spare)
-    assert op.call(admin_arrow_settings_retrieve, uuid=flow.settings_uuid).is_active is True
+    op.refused(admin_arrow_settings_retrieve, 404, uuid=flow.settings_uuid)
+    assert syncs > 0 and op.call(admin_arrow_billing_syncs_count) == syncs

@@ -69,7 +69,7 @@ class SyncResourcesRequestSerializer(serializers.Serializer):
     period_from = PeriodField(required=False)
     period_to = PeriodField(required=False)
     settings_uuid = ExistingObjectField(
-        view_name="arrow-settings-detail", queryset=ArrowSettings.objects.all(), required=False
+        view_name="arrow-settings-detail", queryset=ArrowSettings.objects.not_archived(), required=False
     )
     offering_uuid = ExistingObjectField(view_name="offering-detail", queryset=Offering.objects.all(), required=False)
     project_uuid = ExistingObjectField(
@@ -137,12 +137,21 @@ class DiscoverLicensesResponseSerializer(serializers.Serializer):
     error = serializers.CharField(allow_null=True)
 
 
+def classification_warning_field() -> serializers.CharField:
+    return serializers.CharField(
+        allow_null=True,
+        help_text="Set when the settings' classification filter leaves the license's billing lines out: they "
+                  "will not be invoiced.",
+    )
+
+
 class LinkResourceResponseSerializer(serializers.Serializer):
     resource_uuid = serializers.UUIDField(source="resource.uuid")
     resource_name = serializers.CharField(source="resource.name")
     license_reference = serializers.CharField()
     previous_backend_id = serializers.SerializerMethodField()
     success = serializers.SerializerMethodField()
+    warning = classification_warning_field()
 
     def get_previous_backend_id(self, outcome) -> str:
         return outcome.previous_backend_id or ""
@@ -152,14 +161,15 @@ class LinkResourceResponseSerializer(serializers.Serializer):
 
 
 class ImportLicenseResponseSerializer(serializers.Serializer):
-    resource_uuid = serializers.UUIDField(source="uuid")
-    resource_name = serializers.CharField(source="name")
-    license_reference = serializers.CharField(source="backend_id")
-    offering_name = serializers.CharField(source="offering.name")
-    project_name = serializers.CharField(source="project.name")
+    resource_uuid = serializers.UUIDField(source="resource.uuid")
+    resource_name = serializers.CharField(source="resource.name")
+    license_reference = serializers.CharField(source="resource.backend_id")
+    offering_name = serializers.CharField(source="resource.offering.name")
+    project_name = serializers.CharField(source="resource.project.name")
     success = serializers.SerializerMethodField()
+    warning = classification_warning_field()
 
-    def get_success(self, resource) -> bool:
+    def get_success(self, imported) -> bool:
         return True
 
 

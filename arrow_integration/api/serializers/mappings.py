@@ -19,7 +19,8 @@ SUMMARY_MAX_DIGITS = 20
 
 
 def settings_field(*, as_uuid: bool) -> UuidOrUrlRelatedField:
-    return UuidOrUrlRelatedField(view_name="arrow-settings-detail", queryset=ArrowSettings.objects.all(), as_uuid=as_uuid)
+    return UuidOrUrlRelatedField(view_name="arrow-settings-detail", queryset=ArrowSettings.objects.not_archived(),
+                                 as_uuid=as_uuid)
 
 
 class ArrowCustomerMappingSerializer(serializers.ModelSerializer):

@@ -131,7 +131,11 @@ class SaveSettingsResponseSerializer(serializers.Serializer):
     message = serializers.SerializerMethodField()
 
     def get_message(self, saved) -> str:
-        return f"Arrow settings saved for {saved.settings.partner_name} with {saved.mappings_created} customer mapping(s)."
+        """What was created and what updated (the settings row itself, then its customer mappings)."""
+        partner = f"{saved.settings.partner_name} ({saved.settings.partner_reference})"
+        row = "created" if saved.created else f"updated in place (existing settings {saved.settings.uuid})"
+        return (f"Arrow settings for {partner} {row}: {saved.mappings_created} customer mapping(s) created, "
+                f"{saved.mappings_updated} updated.")
 
 
 class PartnerInfoSerializer(serializers.Serializer):

@@ -49,7 +49,7 @@ class QueueUnavailable(APIException):
 def settings_for_request(settings_uuid) -> ArrowSettings:
     """The settings named by UUID (404 when unknown), else the active ones (400 when none)."""
     if settings_uuid is not None:
-        return get_object_or_404(ArrowSettings, uuid=settings_uuid)
+        return get_object_or_404(ArrowSettings.objects.not_archived(), uuid=settings_uuid)
     arrow_settings = ArrowSettings.objects.filter(is_active=True).first()
     if arrow_settings is None:
         raise ValidationError({"settings_uuid": ["No active Arrow settings; configure Arrow or pass settings_uuid."]})

@@ -1,7 +1,8 @@
 """/api/admin/arrow/customer-mappings/: CRUD, company-name refresh, available customers, billing summary.
 
 The license actions (discover_licenses, link_resource, import_license, fetch_arrow_data) come from
-`LicenseActionsMixin`. Writes go through `services.mappings`; the summary is a selector.
+`LicenseActionsMixin`. Writes go through `services.mappings`; the summary is a selector. DELETE
+archives the mapping (`services.configuration_archive`): 204, then 404; its billing stays.
 """
 
 from django.shortcuts import get_object_or_404
@@ -20,7 +21,7 @@ from arrow_integration.api.views.license_actions import LicenseActionsMixin
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
 from arrow_integration.selectors.configuration import active_settings_get, customer_billing_summary
 from arrow_integration.services import discovery, mappings
-from arrow_integration.services.settings import configuration_delete
+from arrow_integration.services.configuration_archive import customer_mapping_archive
 
 
 class ArrowNotConfigured(APIException):
@@ -32,7 +33,7 @@ class ArrowNotConfigured(APIException):
 def settings_from_request_or_active(settings_uuid) -> ArrowSettings:
     """The settings named by UUID (404 if unknown), else the active ones (400 if none)."""
     if settings_uuid:
-        return get_object_or_404(ArrowSettings, uuid=settings_uuid)
+        return get_object_or_404(ArrowSettings.objects.not_archived(), uuid=settings_uuid)
     arrow_settings = active_settings_get()
     if arrow_settings is None:
         raise ArrowNotConfigured()
@@ -40,7 +41,7 @@ def settings_from_request_or_active(settings_uuid) -> ArrowSettings:
 
 
 class ArrowCustomerMappingViewSet(LicenseActionsMixin, AdminViewSetMixin, viewsets.ModelViewSet):
-    queryset = ArrowCustomerMapping.objects.select_related("settings", "waldur_customer")
+    queryset = ArrowCustomerMapping.objects.not_archived().select_related("settings", "waldur_customer")
     filterset_class = ArrowCustomerMappingFilter
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     serializer_classes = {
@@ -64,7 +65,7 @@ class ArrowCustomerMappingViewSet(LicenseActionsMixin, AdminViewSetMixin, viewse
         serializer.instance = mappings.customer_mapping_save(serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        configuration_delete(instance)
+        customer_mapping_archive(instance)
 
     @extend_schema(
         request=serializers.SyncFromArrowSerializer,

@@ -48,14 +48,14 @@ class LicenseActionsMixin:
         mapping = self._mapping()
         body = serializers.ImportLicenseRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        resource = license_import(
+        imported = license_import(
             mapping=mapping,
             license_reference=body.validated_data["license_reference"],
             offering=body.validated_data["offering_uuid"],
             project=body.validated_data["project_uuid"],
             name=body.validated_data.get("license_name"),
         )
-        return counted(serializers.ImportLicenseResponseSerializer(resource).data)
+        return counted(serializers.ImportLicenseResponseSerializer(imported).data)
 
     @extend_schema(request=None, responses=serializers.FetchCustomerArrowDataResponseSerializer)
     @action(detail=True, methods=["get"])

@@ -3,6 +3,7 @@
 Thin: serializers validate, `services.settings`/`services.discovery` talk to Arrow and write.
 Arrow failures become 400 with a message naming the problem (registered in `api.base`), except in
 `validate_credentials`, whose answer to a bad key or an unreachable Arrow is 200 `valid: false`.
+DELETE archives the row and its mappings (`services.configuration_archive`): 204, then 404.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -17,6 +18,7 @@ from arrow_integration.api.serializers import settings as serializers
 from arrow_integration.models import ArrowSettings
 from arrow_integration.services import discovery
 from arrow_integration.services import settings as settings_services
+from arrow_integration.services.configuration_archive import arrow_settings_archive
 from core.api.exceptions import register_domain_error
 
 register_domain_error(settings_services.SettingsConflict, status.HTTP_409_CONFLICT)
@@ -24,7 +26,7 @@ register_domain_error(settings_services.StillReferenced, status.HTTP_409_CONFLIC
 
 
 class ArrowSettingsViewSet(AdminViewSetMixin, viewsets.ModelViewSet):
-    queryset = ArrowSettings.objects.all()
+    queryset = ArrowSettings.objects.not_archived()
     filterset_class = ArrowSettingsFilter
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     serializer_classes = {
@@ -45,7 +47,7 @@ class ArrowSettingsViewSet(AdminViewSetMixin, viewsets.ModelViewSet):
         serializer.instance = settings_services.arrow_settings_update(serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        settings_services.configuration_delete(instance)
+        arrow_settings_archive(instance)
 
     def _validated(self, request) -> dict:
         serializer = self.get_serializer(data=request.data)
@@ -81,6 +83,8 @@ class ArrowSettingsViewSet(AdminViewSetMixin, viewsets.ModelViewSet):
     )
     @action(detail=False, methods=["post"])
     def save_settings(self, request):
-        """Create the active settings and the listed customer mappings in one transaction (201)."""
+        """Store the active settings of an Arrow account and the listed customer mappings (201).
+
+        An account that already has settings (same API URL and partner) has them updated in place."""
         saved = settings_services.settings_save(**self._validated(request))
         return Response(serializers.SaveSettingsResponseSerializer(saved).data, status=status.HTTP_201_CREATED)

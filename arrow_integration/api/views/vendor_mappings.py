@@ -18,7 +18,10 @@ from arrow_integration.services.settings import configuration_delete
 
 
 class ArrowVendorOfferingMappingViewSet(AdminViewSetMixin, viewsets.ModelViewSet):
-    queryset = ArrowVendorOfferingMapping.objects.select_related("settings", "offering", "plan")
+    # Vendor mappings of deleted (archived) settings go with them.
+    queryset = ArrowVendorOfferingMapping.objects.filter(settings__archived_at__isnull=True).select_related(
+        "settings", "offering", "plan"
+    )
     filterset_class = ArrowVendorOfferingMappingFilter
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 

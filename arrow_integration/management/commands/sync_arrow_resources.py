@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from arrow_client import ArrowError, Period
+from arrow_integration.management.command_output import RawStream
 from arrow_integration.models import ArrowSettings
 from arrow_integration.services.resources import resources_sync_from_billing
 from core.models import Offering, Project
@@ -18,19 +19,6 @@ COUNTERS = (
     "licenses", "synced", "created", "updated", "skipped", "customers_created", "projects_created",
     "mappings_created", "usages_written", "errors_total",
 )
-
-
-class _RawStream:
-    """A command output stream as a plain file for tqdm (no newline added to each write)."""
-
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
 
 
 def _period(text: str) -> Period:
@@ -71,7 +59,7 @@ class Command(BaseCommand):
         if arrow_settings is None:
             raise CommandError("No active Arrow settings; pass --arrow-settings.")
         dry_run = options["dry_run"]
-        bar = tqdm(desc="Arrow export pages", unit="page", file=_RawStream(self.stderr), disable=options["no_progress"])
+        bar = tqdm(desc="Arrow export pages", unit="page", file=RawStream(self.stderr), disable=options["no_progress"])
 
         def progress(done: int, total: int) -> None:
             bar.total = total
@@ -80,7 +68,7 @@ class Command(BaseCommand):
 
         def report_action(text: str) -> None:
             if dry_run:
-                tqdm.write(f"would {text}", file=_RawStream(self.stdout))
+                tqdm.write(f"would {text}", file=RawStream(self.stdout))
 
         try:
             result = resources_sync_from_billing(
