@@ -17,7 +17,7 @@ def test_demo_dashboard_login_is_generated_once_and_kept_private(tmp_path):
     assert first["dashboard_url"] == "http://127.0.0.1:18000/dashboard/"
     assert first["dashboard_username"] == STAFF_USERNAME
     secret = tmp_path / "dashboard.password"
-    assert secret.read_text() == first["dashboard_password"] and len(first["dashboard_password"]) >= 16
+    assert secret.read_text().strip() == first["dashboard_password"] and len(first["dashboard_password"]) >= 16
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     user = authenticate(username=STAFF_USERNAME, password=first["dashboard_password"])
     assert user is not None and user.is_staff and user.is_superuser
