@@ -44,11 +44,11 @@ CENT = Decimal("0.01")
 
 
 def nordic_lines(arrow_settings, period):
-    return [line for line in export_lines(arrow_settings, period) if line.customer_id == NORDIC]
+    return [line for line in export_lines(arrow_settings, period) if line.customer_reference == NORDIC]
 
 
 def mapped_lines(arrow_settings, period):
-    return [line for line in export_lines(arrow_settings, period) if line.customer_id in MAPPED]
+    return [line for line in export_lines(arrow_settings, period) if line.customer_reference in MAPPED]
 
 
 def invoice_state(customer) -> tuple[Decimal, int]:

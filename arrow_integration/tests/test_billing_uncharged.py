@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from arrow_client.references import xsp_reference
 from arrow_integration.choices import UnchargedReason
 from arrow_integration.models import ArrowBillingSyncItem, ArrowUnchargedLine
 from arrow_integration.services.billing_sync import billing_sync_import_period
@@ -61,14 +62,14 @@ def test_lines_of_unmapped_customers_are_counted_with_their_amounts_and_recorded
                                                                                  arrow_emulator):
     period = previous_period()
     lines = [line for line in emulator_lines(arrow_emulator, period) if line["Classification"] == "IAAS"]
-    unmapped = [line for line in lines if line["End User Company ID"] not in MAPPED]
+    unmapped = [line for line in lines if xsp_reference(line["End User Company ID"]) not in MAPPED]
 
     outcome = billing_sync_import_period(settings=billing_settings, period=period)
 
     by_customer = outcome["unmapped_by_customer"]
-    assert set(by_customer) == {line["End User Company ID"] for line in unmapped}
+    assert set(by_customer) == {xsp_reference(line["End User Company ID"]) for line in unmapped}
     for reference, counted in by_customer.items():
-        mine = [line for line in unmapped if line["End User Company ID"] == reference]
+        mine = [line for line in unmapped if xsp_reference(line["End User Company ID"]) == reference]
         assert counted["lines"] == len(mine) and counted["customer_name"]
         assert Decimal(counted["sell"]) == sum(Decimal(line["Customer Total Price"]) for line in mine)
         assert Decimal(counted["buy"]) == sum(Decimal(line["Total Wholesale Price"]) for line in mine)
@@ -91,7 +92,7 @@ def test_each_full_import_replaces_the_months_record(billing_settings, mapped, a
 
     assert outcome["excluded_by_classification"] == {} and outcome["lines_of_other_classification"] == 0
     assert not ArrowUnchargedLine.objects.filter(reason=UnchargedReason.CLASSIFICATION).exists()
-    unmapped = [line for line in emulator_lines(arrow_emulator, period) if line["End User Company ID"] not in MAPPED]
+    unmapped = [line for line in emulator_lines(arrow_emulator, period) if xsp_reference(line["End User Company ID"]) not in MAPPED]
     assert ArrowUnchargedLine.objects.count() == len(unmapped) < recorded
     assert ArrowBillingSyncItem.objects.filter(license_reference__in=M365_LICENSES).count() == 2
 

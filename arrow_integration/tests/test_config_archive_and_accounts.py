@@ -84,7 +84,7 @@ def test_save_settings_answers_400_for_a_customer_actively_mapped_under_other_se
 def test_an_arrow_customer_is_actively_mapped_once_across_settings(staff_client):
     holder = ArrowCustomerMappingFactory(arrow_reference="XSP123456")
     draft = ArrowSettingsFactory(is_active=False)
-    body = {"settings": str(draft.uuid), "arrow_reference": "xsp123456", "waldur_customer": str(CustomerFactory().uuid)}
+    body = {"settings": str(draft.uuid), "arrow_reference": "XSP123456", "waldur_customer": str(CustomerFactory().uuid)}
 
     refused = staff_client.post(MAPPINGS_URL, body, format="json")
     assert refused.status_code == 400

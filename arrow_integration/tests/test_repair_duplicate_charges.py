@@ -55,7 +55,7 @@ def run(*args) -> str:
 
 
 def billed(arrow_settings, period, reference):
-    return sum(line.sell_total for line in export_lines(arrow_settings, period) if line.customer_id == reference)
+    return sum(line.sell_total for line in export_lines(arrow_settings, period) if line.customer_reference == reference)
 
 
 def test_duplicates_are_listed_then_removed_or_credited_once(billing_settings, mapped):
