@@ -6,13 +6,13 @@ types, parsing of tabular payloads, payload envelopes, transport, client).
 
 from arrow_client.client import ArrowClient
 from arrow_client.errors import (
+    UNREACHABLE_MESSAGE,
     ArrowAuthError,
     ArrowBadResponse,
     ArrowError,
     ArrowNotFound,
     ArrowRequestError,
     ArrowUnavailable,
-    UNREACHABLE_MESSAGE,
 )
 from arrow_client.export_dates import DEFAULT_EXPORT_DATE_FORMAT, EXPORT_DATE_FORMATS
 from arrow_client.export_request import ExportFilters

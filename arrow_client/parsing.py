@@ -349,16 +349,7 @@ class _FastRowParser:
             bill_to=bill_to,
             validation_date=validation_date,
         )
-        return _line_from_fields(fields)
-
-
-def _line_from_fields(fields: dict[str, Any]) -> BillingLine:
-    """A `BillingLine` of parsed ``fields`` (every field named): what ``BillingLine(**fields)``
-    gives, without the frozen dataclass's attribute-by-attribute ``__init__`` (a third of the
-    cost of a row). Only for values already parsed and checked."""
-    line = object.__new__(BillingLine)
-    line.__dict__.update(fields)
-    return line
+        return BillingLine(**fields)
 
 
 def _parse_billing_row(

@@ -23,13 +23,13 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from arrow_client.errors import (
+    UNREACHABLE_MESSAGE,
     ArrowAuthError,
     ArrowBadResponse,
     ArrowError,
     ArrowNotFound,
     ArrowRequestError,
     ArrowUnavailable,
-    UNREACHABLE_MESSAGE,
     describe_failure,
 )
 from arrow_client.payloads import envelope_status, error_message
@@ -221,5 +221,5 @@ def _parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())

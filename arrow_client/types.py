@@ -1,4 +1,5 @@
-"""Frozen dataclasses the Arrow client returns: the typed boundary between Arrow and the rest.
+"""Frozen dataclasses (and, for billing lines, a NamedTuple) the Arrow client returns: the typed
+boundary between Arrow and the rest.
 
 Objects here carry parsed values only (Decimal amounts, `Period`s, dates); building them from
 Arrow's payloads is the job of `arrow_client.parsing` and `arrow_client.payloads`. Where a `raw`
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from arrow_client.export_dates import DEFAULT_EXPORT_DATE_FORMAT
 from arrow_client.periods import Period
@@ -129,9 +130,9 @@ class PageInfo:
     per_page: int | None
 
 
-@dataclass(frozen=True)
-class BillingLine:
-    """One parsed row of a billing export.
+class BillingLine(NamedTuple):
+    """One parsed row of a billing export (immutable; a typed tuple, which an export of 100 000
+    rows builds at a fraction of a frozen dataclass's cost).
 
     ``sell_total`` and ``buy_total`` are line totals: never multiply them by ``quantity``.
     ``line_reference`` is ``Sequence`` when the export has it, else ``Order Id``; Arrow does not

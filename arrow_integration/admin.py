@@ -22,7 +22,7 @@ from arrow_integration.models import (
     ArrowUnchargedLine,
     ArrowVendorOfferingMapping,
 )
-from arrow_integration.services.settings import API_KEY_REQUIRED_FOR_NEW_URL, arrow_settings_store
+from arrow_integration.services.configuration.settings import API_KEY_REQUIRED_FOR_NEW_URL, arrow_settings_store
 
 
 class ArrowSettingsAdminForm(forms.ModelForm):
@@ -160,7 +160,7 @@ class ArrowSyncRunAdmin(ReadOnlyAdmin):
 
 @admin.register(ArrowSyncControl)
 class ArrowSyncControlAdmin(ReadOnlyAdmin):
-    list_display = ["key", "consumption_paused", "paused_at"]
+    list_display = ["key", "scheduled_syncs_paused", "paused_at"]
 
 
 @admin.register(ArrowUnchargedLine)

@@ -9,6 +9,12 @@ COMPENSATION_THRESHOLD = Decimal("0.01")
 DEFAULT_CLASSIFICATION_FILTER = "IAAS"
 DEFAULT_INVOICE_ITEM_PREFIX = "Arrow"
 
+# `details.source` of the invoice items the integration writes, one value per kind of charge.
+BILLING_EXPORT_SOURCE = "arrow_billing_export"  # a billing export line (statement)
+PROVISIONAL_ITEM_SOURCE = "arrow_consumption"  # a license-month's consumption, provisional
+COMPENSATION_SOURCE = "arrow_compensation"  # a correction of either, on the current open invoice
+ARROW_INVOICE_ITEM_SOURCES = (BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE, COMPENSATION_SOURCE)
+
 
 class PriceSource(models.TextChoices):
     SELL = "sell", "Sell price"
@@ -38,9 +44,17 @@ class SyncRunKind(models.TextChoices):
 
 
 class SyncRunState(models.TextChoices):
+    QUEUED = "queued"  # recorded by whoever queued the task, before a worker took it
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class SyncRunTrigger(models.TextChoices):
+    """Who asked for a run; blank for runs started otherwise (a command, a direct call)."""
+
+    USER = "user"
+    SCHEDULE = "schedule"
 
 
 class UnchargedReason(models.TextChoices):

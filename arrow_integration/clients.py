@@ -1,6 +1,6 @@
 """The only bridge between Django and arrow_client: builds a client from settings or credentials.
 
-Every client is built right after its URL passed the `api_url` guard (`services.url_guard`), so a
+Every client is built right after its URL passed the `api_url` guard (`url_guard`), so a
 URL stored by any path (an older release, the ORM, SQL) is checked again before each use; and a
 stored key is only sent to the origin it was entered for (`ArrowSettings.api_key_origin`).
 Refusals raise `ArrowUrlRefused`, an `ArrowError`: runs record it as their failure and the API
@@ -11,7 +11,7 @@ answers it with a 400, as for any other Arrow error. A host that does not resolv
 from django.conf import settings as django_settings
 
 from arrow_client import UNREACHABLE_MESSAGE, ArrowClient, ArrowError, ArrowUnavailable
-from arrow_integration.services.url_guard import UnresolvableHost, UnsafeApiUrl, api_url_origin, api_url_validate
+from arrow_integration.url_guard import UnresolvableHost, UnsafeApiUrl, api_url_origin, api_url_validate
 
 
 class ArrowUrlRefused(ArrowError):

@@ -8,6 +8,7 @@ from the API and from every run.
 
 from decimal import Decimal
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -24,10 +25,11 @@ from arrow_integration.choices import (
     PriceSource,
     SyncRunKind,
     SyncRunState,
+    SyncRunTrigger,
     UnchargedReason,
 )
 from arrow_integration.crypto import decrypt_secret, encrypt_secret
-from arrow_integration.services.url_guard import UnsafeApiUrl, api_url_origin, api_url_validate
+from arrow_integration.url_guard import UnsafeApiUrl, api_url_origin, api_url_validate
 from core.models import Customer, Invoice, InvoiceItem, Offering, Plan, Resource, UuidModel
 from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -96,7 +98,7 @@ class ArrowSettings(UuidModel):
         return f"<ArrowSettings {self.uuid} {self.api_url}>"
 
     def clean(self) -> None:
-        """Refuse an `api_url` the server may not call (see `services.url_guard`)."""
+        """Refuse an `api_url` the server may not call (see `url_guard`)."""
         super().clean()
         if not self.api_url:
             return
@@ -388,16 +390,25 @@ class ArrowConsumptionRecord(UuidModel):
 
 
 class ArrowSyncRun(UuidModel):
-    """Progress and outcome of one background job (billing import, reconciliation, consumption…)."""
+    """Progress and outcome of one background job (billing import, reconciliation, consumption…).
+
+    Queued (`created` is then the time it was queued) by the API or the schedule before its task
+    is handed to the broker, or created running by a job started otherwise; then running
+    (`started_at`), then succeeded or failed (`finished_at`). Written by `services.runs.records`.
+    """
 
     settings = models.ForeignKey(ArrowSettings, on_delete=models.CASCADE, related_name="sync_runs")
     kind = models.CharField(max_length=40, choices=SyncRunKind.choices)
     period = models.DateField(null=True, blank=True)
     state = models.CharField(max_length=20, choices=SyncRunState.choices, default=SyncRunState.RUNNING)
+    triggered_by = models.CharField(max_length=20, choices=SyncRunTrigger.choices, blank=True)
+    triggered_by_user = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+")
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.JSONField(default=dict, blank=True)
     error_message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -408,13 +419,17 @@ class ArrowSyncRun(UuidModel):
 
 
 class ArrowSyncControl(UuidModel):
-    """Global switches of the background syncs (one row, key "global")."""
+    """Global switches of the background syncs (one row, key "global").
+
+    ``scheduled_syncs_paused`` stops every periodic run (billing imports, validation checks and
+    reconciliations, consumption syncs); runs triggered through the API still run.
+    """
 
     GLOBAL_KEY = "global"
 
     key = models.CharField(max_length=20, unique=True, default=GLOBAL_KEY)
-    consumption_paused = models.BooleanField(default=False)
+    scheduled_syncs_paused = models.BooleanField(default=False)
     paused_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.key}: {'paused' if self.consumption_paused else 'running'}"
+        return f"{self.key}: {'paused' if self.scheduled_syncs_paused else 'running'}"

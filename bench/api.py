@@ -52,7 +52,7 @@ def data_create(emulator, *, records: int, today: dt.date):
     from arrow_emulator.seeds import catalogue_for
     from arrow_emulator.state import DEFAULT_VALIDATION_DELAY_DAYS
     from arrow_integration.models import ArrowVendorOfferingMapping
-    from arrow_integration.services.billing_sync import billing_sync_import_period
+    from arrow_integration.services.billing.import_period import billing_sync_import_period
     from bench.reconcile import MONTHS_BACK, records_create
     from bench.world import resources_link_scaled, world_create
 

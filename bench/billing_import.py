@@ -132,7 +132,7 @@ def import_undo() -> None:
 
 def export_read(*, settings, period) -> int:
     """Stream, parse, group and spool the month's export without writing anything; lines read."""
-    from arrow_integration.services.billing_grouping import MappingIndex, billing_export_group, export_client
+    from arrow_integration.services.billing.grouping import MappingIndex, billing_export_group, export_client
 
     with export_client(settings) as client:
         grouping = billing_export_group(client=client, settings=settings, period=period,
@@ -144,7 +144,7 @@ def export_read(*, settings, period) -> int:
 def run(report: Report, *, lines: int, baseline_lines: int) -> None:
     from arrow_client import Period
     from arrow_emulator.testing import EmulatorProcess
-    from arrow_integration.services.billing_sync import billing_sync_import_period
+    from arrow_integration.services.billing.import_period import billing_sync_import_period
     from bench.world import world_create
 
     vendor = database_vendor()

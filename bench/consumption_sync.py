@@ -31,8 +31,8 @@ TARGET_SECONDS = 30.0
 def sequential_sync(*, settings, resources, period) -> int:
     """BASELINE ONLY: fetch and write one license after the other (no concurrency); licenses done."""
     from arrow_integration.clients import arrow_client_for
-    from arrow_integration.services.consumption import license_consumption_fetch
-    from arrow_integration.services.consumption_apply import consumption_apply
+    from arrow_integration.services.consumption.apply import consumption_apply
+    from arrow_integration.services.consumption.sync import license_consumption_fetch
 
     with arrow_client_for(settings) as client:
         for resource in resources:
@@ -45,7 +45,7 @@ def run(report: Report, *, licenses: int, baseline_licenses: int) -> None:
     from arrow_emulator.seeds import LICENSES as DEMO_LICENSES
     from arrow_emulator.testing import EmulatorProcess
     from arrow_integration.models import ArrowConsumptionRecord
-    from arrow_integration.services.consumption import consumption_concurrency, consumption_sync_period
+    from arrow_integration.services.consumption.sync import consumption_concurrency, consumption_sync_period
     from bench.world import resources_link_scaled, world_create
 
     vendor = database_vendor()

@@ -79,7 +79,7 @@ def naive_reconcile(*, settings, period, today) -> tuple[float, float, int]:
 
     from arrow_integration.clients import arrow_client_for
     from arrow_integration.models import ArrowConsumptionRecord
-    from arrow_integration.services.compensation import compensation_item_create
+    from arrow_integration.services.billing.compensation import compensation_item_create
 
     with stopwatch() as reading:
         finals: dict[str, list[Decimal]] = {}
@@ -116,7 +116,7 @@ def run(report: Report, *, records: int, baseline_records: int) -> None:
     from arrow_emulator.seeds import catalogue_for
     from arrow_emulator.state import DEFAULT_VALIDATION_DELAY_DAYS
     from arrow_emulator.testing import EmulatorProcess
-    from arrow_integration.services.consumption_reconciliation import consumption_reconciliation_run_period
+    from arrow_integration.services.consumption.reconciliation import consumption_reconciliation_run_period
     from bench.world import resources_link_scaled, world_create
 
     vendor = database_vendor()

@@ -53,8 +53,9 @@ def _host_port(host: str, port: int) -> str:
 def _demo_environment(var_dir: Path, arrow_host: str, arrow_port: int) -> str:
     """Set the demo's secrets and allow-list (kept in var/, the environment wins); returns the
     emulator's API key."""
-    from cryptography.fernet import Fernet
     import secrets
+
+    from cryptography.fernet import Fernet
 
     generated = {
         "WALDUR_ARROW_ENCRYPTION_KEY": lambda: Fernet.generate_key().decode(),
@@ -128,7 +129,7 @@ def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen], arrow_key:
         print("The Arrow emulator did not start.", file=sys.stderr)
         return 1
     base_url = f"http://{args.host}:{args.port}/"
-    from core.services.demo_summary import demo_seed_with_summary
+    from arrow_integration.services.configuration.demo import demo_seed_with_summary
 
     summary = demo_seed_with_summary(base_url=base_url, arrow_url=arrow_url, arrow_key=arrow_key)
     summary.update(_demo_dashboard_login(var_dir, base_url))

@@ -9,12 +9,12 @@ import httpx
 import pytest
 
 from arrow_client import (
+    UNREACHABLE_MESSAGE,
     ArrowAuthError,
     ArrowBadResponse,
     ArrowClient,
     ArrowNotFound,
     ArrowRequestError,
-    UNREACHABLE_MESSAGE,
     ArrowUnavailable,
     Period,
 )

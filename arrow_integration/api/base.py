@@ -1,4 +1,14 @@
-"""Shared pieces of the /api/admin/arrow/ views: staff-only access, UUID lookups, input fields."""
+"""Shared pieces of the /api/admin/arrow/ views: access, look-ups, queueing, errors, input fields.
+
+One way to do each of these:
+
+- `settings_for_request`: the settings a request names (`settings_uuid`), else the active ones;
+- `enqueue`: a period task with its queued run (`tasks.base.period_job_enqueue`), sent once the
+  transaction commits; a broker that is down is a JSON 503 and nothing is scheduled; the answer
+  is a 202 with a message (`queued`);
+- `exception_handler` (the project's DRF handler): domain errors answer with their own status and
+  body (`core.errors`), an Arrow failure of a synchronous call is a 400 naming the Arrow problem.
+"""
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -8,13 +18,16 @@ from rest_framework.response import Response
 
 from arrow_client.errors import ArrowError
 from arrow_client.periods import Period
-from arrow_integration.models import arrow_reference_validators
-from core.api.exceptions import register_domain_error
+from arrow_integration.choices import SyncRunTrigger
+from arrow_integration.errors import ArrowRequestFailed
+from arrow_integration.models import ArrowSettings, arrow_reference_validators
+from arrow_integration.selectors.configuration import arrow_settings_get
+from arrow_integration.tasks.base import PeriodJobTask, period_job_enqueue
+from core.api.exceptions import exception_handler as core_exception_handler
 from core.api.permissions import IsStaff
 from core.api.views import UUID_PATTERN
 
-# Arrow failures on synchronous calls are the caller's 400, naming the Arrow problem.
-register_domain_error(ArrowError, status.HTTP_400_BAD_REQUEST)
+SETTINGS_FIELD = "settings_uuid"
 
 
 LOOKUP_PARAMETER = "uuid"
@@ -74,3 +87,33 @@ def counted(data, *, count: int | None = None, http_status: int = status.HTTP_20
     if count is None:
         count = len(data) if isinstance(data, list) else 1
     return Response(data, status=http_status, headers={"X-Result-Count": str(count)})
+
+
+def settings_for_request(settings_uuid, *, field: str | None = SETTINGS_FIELD) -> ArrowSettings:
+    """The live settings the request names, else the active ones.
+
+    An unknown UUID is a 404 and no active settings a 400, both naming ``field`` (the input that
+    names settings; None for actions without one).
+    """
+    return arrow_settings_get(settings_uuid, field=field)
+
+
+def enqueue(task: PeriodJobTask, *, request, settings: ArrowSettings, period: Period, args: tuple = ()) -> None:
+    """Queue ``task`` for ``settings`` and ``period`` with a queued run triggered by the request's
+    user; `QueueUnavailable` (503, nothing scheduled) when the broker is down."""
+    period_job_enqueue(task, settings=settings, period=period, args=args, triggered_by=SyncRunTrigger.USER,
+                       user=request.user if request.user.is_authenticated else None)
+
+
+def queued(message: str) -> Response:
+    """The answer of a queued action: 202 once the task is handed to the broker."""
+    return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
+
+
+def exception_handler(exc, context):
+    """The API's exception handler (`REST_FRAMEWORK["EXCEPTION_HANDLER"]`): an `ArrowError` met by a
+    synchronous call is answered as `ArrowRequestFailed` (400 naming the Arrow problem); the rest
+    as `core.api.exceptions.exception_handler` answers it."""
+    if isinstance(exc, ArrowError):
+        exc = ArrowRequestFailed(str(exc))
+    return core_exception_handler(exc, context)

@@ -24,6 +24,7 @@ from arrow_client.periods import Period
 from arrow_integration.choices import SyncRunKind, SyncRunState
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowSyncControl, ArrowSyncRun
 from arrow_integration.selectors.runs import sync_run_key_refused
+from arrow_integration.selectors.sync_control import global_pause_get
 
 FAILED_RUNS_SHOWN = 10
 UNMAPPED_OUTCOME_KEY = "unmapped_customers"
@@ -136,7 +137,7 @@ def operator_warnings(*, since: Period) -> OperatorWarnings:
     return OperatorWarnings(
         failed_runs=list(failed[:FAILED_RUNS_SHOWN]),
         failed_runs_total=failed.count(),
-        global_pause=ArrowSyncControl.objects.filter(key=ArrowSyncControl.GLOBAL_KEY, consumption_paused=True).first(),
+        global_pause=global_pause_get(),
         paused_settings=list(ArrowSettings.objects.filter(is_active=True, sync_enabled=False).order_by("id")),
         unmapped_customers=unmapped_customers_with_charges(since=since),
         refused_keys=settings_with_refused_key(),

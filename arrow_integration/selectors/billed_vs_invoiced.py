@@ -24,16 +24,11 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
 from arrow_client.periods import Period
-from arrow_integration.choices import PriceSource
+from arrow_integration.choices import ARROW_INVOICE_ITEM_SOURCES, PriceSource
 from arrow_integration.models import ArrowBillingSync
-from arrow_integration.services.billing_lines import BILLING_EXPORT_SOURCE
-from arrow_integration.services.compensation import COMPENSATION_SOURCE
-from arrow_integration.services.consumption_apply import PROVISIONAL_ITEM_SOURCE
 from core.models import InvoiceItem
 from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
-# `details.source` of every invoice item that charges or corrects an Arrow line or record.
-ARROW_INVOICE_ITEM_SOURCES = (BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE, COMPENSATION_SOURCE)
 DEFAULT_MONTHS = 12
 ZERO = Decimal(0)
 _MONEY = DecimalField(max_digits=MONEY_MAX_DIGITS + 6, decimal_places=MONEY_DECIMAL_PLACES)

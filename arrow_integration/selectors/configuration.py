@@ -1,4 +1,5 @@
-"""Read-side queries of the configuration area: the active settings, mapped references, summaries.
+"""Read-side queries of the configuration area: the settings a request names (or the active ones),
+mapped references, summaries.
 
 Aggregates run in the database; `customer_billing_summary` issues a constant number of queries
 whatever the amount of billing data. Nothing here writes.
@@ -11,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from arrow_integration.errors import NoActiveSettings, ObjectNotFound
 from arrow_integration.models import (
     ArrowBillingSync,
     ArrowBillingSyncItem,
@@ -18,7 +20,7 @@ from arrow_integration.models import (
     ArrowCustomerMapping,
     ArrowSettings,
 )
-from core.models import Customer
+from core.models import Customer, Resource
 from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 # How many of the latest consumption records and billing syncs a summary lists.
@@ -34,6 +36,31 @@ def _money_sum(expression: str, **kwargs) -> Coalesce:
 def active_settings_get() -> ArrowSettings | None:
     """The active settings row, or None when Arrow is not configured."""
     return ArrowSettings.objects.filter(is_active=True).first()
+
+
+def arrow_settings_get(settings_uuid=None, *, field: str | None = None) -> ArrowSettings:
+    """The live settings row with that UUID, else (no UUID) the active one.
+
+    Raises `ObjectNotFound` for an unknown or archived UUID and `NoActiveSettings` when none is
+    active; both name ``field``, the input that gave (or could give) the UUID.
+    """
+    if settings_uuid is None:
+        settings = active_settings_get()
+        if settings is None:
+            raise NoActiveSettings(field=field)
+        return settings
+    settings = ArrowSettings.objects.not_archived().filter(uuid=settings_uuid).first()
+    if settings is None:
+        raise ObjectNotFound(f"Arrow settings {settings_uuid} not found.", field=field)
+    return settings
+
+
+def resource_get(resource_uuid, *, field: str | None = None) -> Resource:
+    """The resource with that UUID (customer joined); `ObjectNotFound` naming ``field`` if unknown."""
+    resource = Resource.objects.select_related("project__customer").filter(uuid=resource_uuid).first()
+    if resource is None:
+        raise ObjectNotFound(f"Resource {resource_uuid} not found.", field=field)
+    return resource
 
 
 def mapped_arrow_references(*, settings_rows) -> dict[str, ArrowCustomerMapping]:

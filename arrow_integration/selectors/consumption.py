@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from arrow_integration.choices import PriceSource, SyncRunKind
 from arrow_integration.models import ArrowConsumptionRecord, ArrowSettings, ArrowSyncRun
 from arrow_integration.selectors.configuration import active_settings_get
-from arrow_integration.services.sync_control import consumption_sync_globally_paused
+from arrow_integration.selectors.sync_control import scheduled_syncs_paused
 from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 PENDING_RECORDS_LIMIT = 100
@@ -85,7 +85,7 @@ def consumption_statistics() -> dict:
 
 def consumption_status() -> dict:
     """Whether scheduled consumption syncs run (global and active settings) and the last run."""
-    paused = consumption_sync_globally_paused()
+    paused = scheduled_syncs_paused()
     settings: ArrowSettings | None = active_settings_get()
     runs = ArrowSyncRun.objects.filter(kind__in=CONSUMPTION_RUN_KINDS)
     last_run = runs.filter(settings=settings).order_by("-created", "-id").first() if settings else None

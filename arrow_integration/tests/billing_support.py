@@ -8,13 +8,10 @@ Tartu Research Lab (XSP100003); the three other Arrow customers stay unmapped.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-import pytest
 from django.db.models import Sum
-from django.utils import timezone
 
 from arrow_client import BillingLine, Period
 from arrow_integration.clients import arrow_client_for
@@ -32,25 +29,6 @@ MAPPED = {
     TARTU: ("Tartu Research Lab", "Tartu Research Lab"),
 }
 PRODUCTION_LICENSE = "XSP5000101"
-# Days after a month's end after which the emulator validates it (its default).
-VALIDATION_DELAY_DAYS = 5
-
-
-def current_period() -> Period:
-    return Period.from_date(timezone.now().date())
-
-
-def previous_period() -> Period:
-    return current_period().previous()
-
-
-def early_in_current_month() -> dt.date:
-    """A day of the current month on which the previous month is not validated yet."""
-    return current_period().first_day + dt.timedelta(days=1)
-
-
-def after_validation_of(period: Period) -> dt.date:
-    return period.last_day + dt.timedelta(days=VALIDATION_DELAY_DAYS + 2)
 
 
 def billing_settings_create(emulator, **fields) -> ArrowSettings:
@@ -72,17 +50,6 @@ def mappings_create(arrow_settings: ArrowSettings, references=tuple(MAPPED)) -> 
     return found
 
 
-@pytest.fixture
-def billing_settings(arrow_emulator) -> ArrowSettings:
-    """Settings on the emulator, whose today is early in the current month: the previous month
-    is billed but not validated yet (tests move today on to validate it)."""
-    arrow_emulator.control.set_today(early_in_current_month())
-    return billing_settings_create(arrow_emulator)
-
-
-@pytest.fixture
-def mapped(billing_settings) -> dict[str, ArrowCustomerMapping]:
-    return mappings_create(billing_settings)
 
 
 def export_lines(arrow_settings: ArrowSettings, period: Period) -> list[BillingLine]:

@@ -12,8 +12,6 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-
 UNAUTHORIZED_BODY = json.dumps({"status": 401, "error": "Unauthorized", "messages": ["Invalid API key"]}).encode()
 
 
@@ -68,9 +66,3 @@ class KeyRecorder:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
-
-
-@pytest.fixture
-def key_recorder():
-    with KeyRecorder() as recorder:
-        yield recorder

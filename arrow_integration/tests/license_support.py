@@ -11,18 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from rest_framework.authtoken.models import Token
 
 from arrow_client import Period
 from arrow_integration.clients import arrow_client_for
-from arrow_integration.tests.factories import (
-    ArrowCustomerMappingFactory,
-    ArrowSettingsFactory,
-    ArrowVendorOfferingMappingFactory,
-)
-from core.services.demo import core_demo_seed
-from core.tests.factories import OfferingComponentFactory, OfferingFactory, PlanFactory
 
 EXPORT_TYPE = "MSP_EXTENDED"
 NORDIC_REFERENCE = "XSP100001"
@@ -36,45 +28,9 @@ MICROSOFT = "Microsoft"
 AWS = "Amazon Web Services"
 
 
-@pytest.fixture
-def demo_data(db):
-    return core_demo_seed()
 
 
-@pytest.fixture
-def arrow_settings(db, arrow_emulator):
-    return ArrowSettingsFactory(
-        api_url=arrow_emulator.base_url, api_key=arrow_emulator.api_key, export_type_reference=EXPORT_TYPE
-    )
 
-
-@pytest.fixture
-def nordic_mapping(arrow_settings, demo_data):
-    return ArrowCustomerMappingFactory(
-        settings=arrow_settings, arrow_reference=NORDIC_REFERENCE, arrow_company_name="Nordic Cloud Solutions OÜ",
-        waldur_customer=demo_data.customers[0],
-    )
-
-
-@pytest.fixture
-def aws_offering(db):
-    offering = OfferingFactory(name="AWS via Arrow")
-    OfferingComponentFactory(offering=offering)
-    return offering
-
-
-@pytest.fixture
-def vendor_mappings(arrow_settings, demo_data, aws_offering):
-    """Microsoft → the demo Azure offering and plan; Amazon Web Services → an AWS offering and plan."""
-    return {
-        MICROSOFT: ArrowVendorOfferingMappingFactory(
-            settings=arrow_settings, arrow_vendor_name=MICROSOFT, offering=demo_data.offering, plan=demo_data.plan
-        ),
-        AWS: ArrowVendorOfferingMappingFactory(
-            settings=arrow_settings, arrow_vendor_name=AWS, offering=aws_offering,
-            plan=PlanFactory(offering=aws_offering, name="AWS usage"),
-        ),
-    }
 
 
 def url(mapping, action: str) -> str:

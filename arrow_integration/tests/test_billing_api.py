@@ -9,16 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from arrow_integration.choices import BillingSyncState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowSettings
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    BALTIC,
-    NORDIC,
-    TARTU,
-    billing_settings,
-    current_period,
-    mapped,
-    previous_period,
-)
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.tests.billing_support import BALTIC, NORDIC, TARTU
+from arrow_integration.tests.periods import current_period, previous_period
 from core.tests.factories import ResourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +93,7 @@ def test_unknown_settings_is_a_404_and_missing_settings_a_400(staff_client, acti
                                     {"year": 2025, "month": 5, "settings_uuid": str(uuid.uuid4())}, format="json")
         unconfigured = staff_client.post(SYNCS + f"{action}/", {"year": 2025, "month": 5}, format="json")
 
-    assert unknown.status_code == 404 and "detail" in unknown.json()
+    assert unknown.status_code == 404 and "settings_uuid" in unknown.json()
     assert unconfigured.status_code == 400 and "settings_uuid" in unconfigured.json()
     assert queued == []
 

@@ -8,8 +8,8 @@ only as a last resort, which the outcome counts (``lines_matched_by_name``), on 
 import pytest
 
 from arrow_integration.models import ArrowBillingSyncItem, ArrowCustomerMapping
-from arrow_integration.services.billing_grouping import MappingIndex
-from arrow_integration.services.billing_sync import billing_sync_import_period
+from arrow_integration.services.billing.grouping import MappingIndex
+from arrow_integration.services.billing.import_period import billing_sync_import_period
 from arrow_integration.tests.factories import ArrowSettingsFactory
 from arrow_integration.tests.test_billing_golden import BIG_BANK_JULY, SAMPLE_PERIOD, golden_client, sample_payload
 from core.tests.factories import CustomerFactory
@@ -37,7 +37,7 @@ def test_the_numeric_ref_of_a_row_finds_the_mapping_of_its_xsp_reference(arrow_s
     big_bank = mapping_of(arrow_settings, "XSP111111", "Big Bank Holding Ltd")
 
     outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD,
-                                         client=golden_client(sample_payload()))
+                                         client=golden_client(sample_payload())).outcome
 
     assert imported_references(big_bank) == set(BIG_BANK_JULY)
     assert outcome["lines_matched_by_name"] == 0
@@ -48,9 +48,9 @@ def test_grouping_by_company_name_is_a_counted_last_resort_on_every_import(arrow
     big_bank = mapping_of(arrow_settings, "XSP999111", "BIG BANK")  # a reference the rows do not carry
 
     first = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD,
-                                       client=golden_client(sample_payload()))
+                                       client=golden_client(sample_payload())).outcome
     again = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD,
-                                       client=golden_client(sample_payload()))
+                                       client=golden_client(sample_payload())).outcome
 
     assert imported_references(big_bank) == set(BIG_BANK_JULY)
     assert first["lines_matched_by_name"] == 3

@@ -6,18 +6,11 @@ import pytest
 from arrow_client import ArrowUnavailable
 from arrow_integration.choices import BillingSyncState, SyncRunState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowSyncRun
-from arrow_integration.services import billing_sync as billing_sync_module
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.reconciliation import reconciliation_run_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    PRODUCTION_LICENSE,
-    after_validation_of,
-    billing_settings,
-    early_in_current_month,
-    export_lines,
-    mapped,
-    previous_period,
-)
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.billing.statement_reconciliation import reconciliation_run_period
+from arrow_integration.services.runs import period_job as period_job_module
+from arrow_integration.tests.billing_support import PRODUCTION_LICENSE, export_lines
+from arrow_integration.tests.periods import after_validation_of, early_in_current_month, previous_period
 from core.models import Invoice, InvoiceItem
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +28,14 @@ def paged_export(arrow_emulator, settings):
 
 def fail_export_after_first_page(monkeypatch, emulator) -> None:
     """Make Arrow answer 500 to every export call once the first page has been received."""
-    report_progress = billing_sync_module.sync_run_progress
+    report_progress = period_job_module.sync_run_progress
 
     def progress_then_fault(run, *, done, total=None):
         report_progress(run, done=done, total=total)
         if done == 1 and not emulator.control.faults():
             emulator.control.inject_fault(EXPORT_ENDPOINT, status=500)
 
-    monkeypatch.setattr(billing_sync_module, "sync_run_progress", progress_then_fault)
+    monkeypatch.setattr(period_job_module, "sync_run_progress", progress_then_fault)
 
 
 def test_permanent_500_mid_export_writes_nothing_then_the_next_run_completes(
@@ -132,7 +125,7 @@ def test_reconciliation_during_an_outage_changes_no_state(billing_settings, mapp
     assert not InvoiceItem.objects.filter(details__source="arrow_compensation").exists()
 
     paged_export.control.clear_faults()
-    outcome = reconciliation_run_period(settings=billing_settings, period=period)
+    outcome = reconciliation_run_period(settings=billing_settings, period=period).outcome
     assert set(outcome["reconciled"]) == set(mapped)
     assert set(ArrowBillingSync.objects.values_list("error_message", flat=True)) == {""}
 
@@ -141,18 +134,18 @@ def test_rejected_key_is_recorded_without_retry(billing_settings, mapped):
     billing_settings.api_key = "wrong-key"
     billing_settings.save()
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=previous_period())
+    returned = billing_sync_import_period(settings=billing_settings, period=previous_period())
 
-    assert "error" in outcome and not ArrowBillingSync.objects.exists() and not Invoice.objects.exists()
+    assert returned.error_message and not ArrowBillingSync.objects.exists() and not Invoice.objects.exists()
     run = ArrowSyncRun.objects.get()
-    assert run.state == SyncRunState.FAILED and "401" in run.error_message
+    assert run == returned and run.state == SyncRunState.FAILED and "401" in run.error_message
 
 
 def test_settings_without_export_type_fail_clearly(billing_settings, mapped):
     billing_settings.export_type_reference = ""
     billing_settings.save()
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=previous_period())
+    run = billing_sync_import_period(settings=billing_settings, period=previous_period())
 
-    assert "export type" in outcome["error"]
+    assert "export type" in run.error_message
     assert ArrowSyncRun.objects.get().state == SyncRunState.FAILED

@@ -5,67 +5,33 @@ The client talks to an in-memory transport that answers the export call with the
 is known to produce; everything else (client, parser, importer) is the real code.
 """
 
-import copy
-import json
 from decimal import Decimal
-from pathlib import Path
 
-import httpx
 import pytest
 
-from arrow_client import ArrowClient, Period
 from arrow_integration.choices import BillingSyncState, SyncRunState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping, ArrowSyncRun
-from arrow_integration.services.billing_grouping import company_name_key
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.tests.factories import ArrowSettingsFactory
+from arrow_integration.services.billing.grouping import company_name_key
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.tests.golden_support import (
+    ARROW_DEMO,
+    BIG_BANK,
+    BIG_BANK_JULY,
+    SAMPLE_PERIOD,
+    golden_client,
+    sample_payload,
+    set_cell,
+)
 from core.models import Invoice
 from core.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).resolve().parents[2] / "arrow_client" / "tests" / "fixtures" / "billing-export-sample.json"
-SAMPLE_PERIOD = Period(2024, 7)
-BIG_BANK, ARROW_DEMO = "111111", "222222"
-BIG_BANK_JULY = {"AWSIM24-16967017-50353": "0.80000", "AWSIM24-16967007-50344": "215.13",
-                 "AWSIM24-16967007-50345": "1615.08"}
-
-
-def sample_payload() -> dict:
-    return json.loads(SAMPLE.read_text())
-
-
-def set_cell(payload: dict, sequence: str, column: str, value) -> None:
-    headers = payload["data"]["headers"]
-    for row in payload["data"]["values"]:
-        if row[headers.index("Sequence")] == sequence:
-            row[headers.index(column)] = value
-            return
-    raise AssertionError(f"no row {sequence}")
-
-
-def golden_client(payload: dict) -> ArrowClient:
-    def answer(request: httpx.Request) -> httpx.Response:
-        assert request.url.path.endswith("billing/erp/exports/sync")
-        return httpx.Response(200, json=copy.deepcopy(payload))
-
-    return ArrowClient("https://arrow.example/index.php/api/", "key", max_retries=0,
-                       http_transport=httpx.MockTransport(answer))
-
-
-@pytest.fixture
-def golden_settings():
-    arrow_settings = ArrowSettingsFactory(export_type_reference="MSP_EXTENDED", classification_filter="")
-    big_bank = ArrowCustomerMapping.objects.create(settings=arrow_settings, arrow_reference=BIG_BANK,
-                                                   arrow_company_name="Big Bank", waldur_customer=CustomerFactory())
-    return arrow_settings, big_bank
-
-
 def test_golden_page_imports_the_periods_lines_of_the_mapped_customer(golden_settings):
     arrow_settings, big_bank = golden_settings
 
     outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD,
-                                         client=golden_client(sample_payload()))
+                                         client=golden_client(sample_payload())).outcome
 
     items = ArrowBillingSyncItem.objects.filter(billing_sync__customer_mapping=big_bank)
     assert {item.arrow_line_reference: item.invoice_item.unit_price for item in items} == {
@@ -85,7 +51,7 @@ def test_a_row_with_a_bad_amount_fails_its_customers_month_only(golden_settings)
     payload = sample_payload()
     set_cell(payload, "AWSIM24-16967007-50344", "Customer Total Price", "215,13")
 
-    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
+    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload)).outcome
 
     # Nothing of the failed month is written, not even a sync or an invoice to hold the error:
     # the run and the outcome carry it.
@@ -117,7 +83,7 @@ def test_a_repeated_line_reference_is_reported_not_merged(golden_settings):
     payload = sample_payload()
     set_cell(payload, "AWSIM24-16967007-50345", "Sequence", "AWSIM24-16967007-50344")
 
-    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
+    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload)).outcome
 
     assert not ArrowBillingSync.objects.exists() and not ArrowBillingSyncItem.objects.exists()
     assert "repeated line reference" in outcome["failures"][BIG_BANK]
@@ -131,7 +97,7 @@ def test_a_bad_row_without_customer_is_reported_in_the_run(golden_settings):
         set_cell(payload, "AWSIM24-16967007-50343", column, "")
     set_cell(payload, "AWSIM24-16967007-50343", "Total Wholesale Price", "n/a")
 
-    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload))
+    outcome = billing_sync_import_period(settings=arrow_settings, period=SAMPLE_PERIOD, client=golden_client(payload)).outcome
 
     assert len(outcome["unattributed_line_errors"]) == 1 and "50343" in outcome["unattributed_line_errors"][0]
     assert ArrowBillingSync.objects.get(customer_mapping=big_bank).items.count() == 3

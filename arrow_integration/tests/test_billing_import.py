@@ -12,21 +12,18 @@ from arrow_integration.models import (
     ArrowCustomerMapping,
     ArrowSyncRun,
 )
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.tests.billing_support import (
     BALTIC,
     NORDIC,
     PRODUCTION_LICENSE,
     TARTU,
-    billing_settings,
-    current_period,
     export_lines,
     invoice_snapshot,
     invoiced_total,
     line_totals_by_customer,
-    mapped,
-    previous_period,
 )
+from arrow_integration.tests.periods import current_period, previous_period
 from core.models import Invoice, InvoiceItem
 from core.services.invoices import invoice_issue, invoice_item_create, period_bounds
 from core.tests.factories import ProjectFactory, ResourceFactory
@@ -39,7 +36,7 @@ def test_each_line_of_a_mapped_customer_is_imported_once_with_exact_totals(billi
     lines = export_lines(billing_settings, period)
     mapped_lines = [line for line in lines if line.customer_reference in mapped]
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     items = ArrowBillingSyncItem.objects.all()
     assert sorted(items.values_list("arrow_line_reference", flat=True)) == sorted(
@@ -98,7 +95,7 @@ def test_second_run_with_the_same_data_changes_nothing(billing_settings, mapped)
     items_before = list(InvoiceItem.objects.order_by("id").values_list(*fields))
     syncs_before = list(ArrowBillingSync.objects.order_by("id").values_list("id", "sell_total", "buy_total", "state"))
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     assert list(InvoiceItem.objects.order_by("id").values_list(*fields)) == items_before
     assert list(ArrowBillingSync.objects.order_by("id").values_list("id", "sell_total", "buy_total", "state")) == (
@@ -115,7 +112,7 @@ def test_changed_amount_updates_the_pending_invoice_item_in_place(billing_settin
     count = InvoiceItem.objects.count()
 
     arrow_emulator.control.set_line_price(item.arrow_line_reference, sell="1234.56", buy="1000.00")
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     item.refresh_from_db()
     assert InvoiceItem.objects.count() == count and outcome["items_updated"] == 1
@@ -157,7 +154,7 @@ def test_new_line_of_an_issued_month_is_charged_on_the_current_invoice(billing_s
     issued = invoice_snapshot(sync.invoice)
 
     added = arrow_emulator.control.add_line(period=period, license=PRODUCTION_LICENSE, sell="42.00", buy="40.00")
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     item = ArrowBillingSyncItem.objects.get(arrow_line_reference=added["Sequence"])
     assert item.invoice_item.invoice.is_pending and item.invoice_item.invoice.period == current_period().first_day
@@ -171,7 +168,7 @@ def test_line_missing_from_a_later_export_is_reported_not_deleted(billing_settin
     item = ArrowBillingSyncItem.objects.filter(billing_sync__customer_mapping=mapped[BALTIC]).first()
 
     arrow_emulator.control.remove_line(item.arrow_line_reference)
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     assert outcome["missing_lines"] == {BALTIC: [item.arrow_line_reference]}
     assert ArrowBillingSyncItem.objects.filter(pk=item.pk, invoice_item=item.invoice_item).exists()
@@ -195,7 +192,7 @@ def test_lines_are_matched_by_company_name_when_the_reference_differs(billing_se
 def test_inactive_mappings_are_not_imported(billing_settings, mapped):
     ArrowCustomerMapping.objects.filter(arrow_reference=TARTU).update(is_active=False)
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=previous_period())
+    outcome = billing_sync_import_period(settings=billing_settings, period=previous_period()).outcome
 
     assert not ArrowBillingSync.objects.filter(customer_mapping=mapped[TARTU]).exists()
     assert TARTU in outcome["unmapped_customers"]
@@ -213,7 +210,7 @@ def test_license_month_charged_by_consumption_is_linked_not_charged_twice(billin
                                           billing_period=period.first_day, consumed_sell=Decimal("1800"),
                                           invoice_item=provisional)
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     linked = ArrowBillingSyncItem.objects.filter(license_reference=PRODUCTION_LICENSE)
     assert linked.count() == 2  # the license bills two lines a month
@@ -238,7 +235,7 @@ def test_resource_of_the_license_is_named_on_the_invoice_item(billing_settings, 
 
 def test_only_the_given_license_is_imported(billing_settings, mapped):
     outcome = billing_sync_import_period(settings=billing_settings, period=previous_period(),
-                                         license_reference=PRODUCTION_LICENSE)
+                                         license_reference=PRODUCTION_LICENSE).outcome
 
     assert set(ArrowBillingSyncItem.objects.values_list("license_reference", flat=True)) == {PRODUCTION_LICENSE}
     assert outcome["items_created"] == 2 and outcome["missing_lines"] == {}

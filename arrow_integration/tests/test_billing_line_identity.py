@@ -13,25 +13,22 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping, ArrowSettings
-from arrow_integration.services import billing_sync as billing_sync_module
-from arrow_integration.services.billing_fingerprints import KnownLines
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.settings import arrow_settings_store
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
+from arrow_integration.services.billing import import_period as billing_sync_module
+from arrow_integration.services.billing.fingerprints import KnownLines
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.configuration.settings import arrow_settings_store
+from arrow_integration.tests.billing_support import (
     BALTIC,
     EXPORT_TYPE,
     MAPPED,
     NORDIC,
     TARTU,
-    billing_settings,
     billing_settings_create,
-    current_period,
     export_lines,
     invoice_snapshot,
     invoiced_total,
-    mapped,
-    previous_period,
 )
+from arrow_integration.tests.periods import current_period, previous_period
 from core.models import Invoice, InvoiceItem
 from core.services.invoices import invoice_issue, invoice_item_create, period_bounds
 from core.tests.factories import CustomerFactory
@@ -108,7 +105,7 @@ def test_a_mapping_made_after_deleting_one_takes_its_lines_over(
     new = ArrowCustomerMapping.objects.get(uuid=created.json()["uuid"])
     line = ArrowBillingSyncItem.objects.filter(pk__in=charged).order_by("id").first()
     arrow_emulator.control.set_line_price(line.arrow_line_reference, sell="777.77", buy="1")
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     new_sync = ArrowBillingSync.objects.get(customer_mapping=new)
     assert set(new_sync.items.values_list("pk", flat=True)) == charged  # the same items, moved
@@ -122,7 +119,7 @@ def test_a_mapping_made_after_deleting_one_takes_its_lines_over(
     summary = staff_client.get(f"{MAPPINGS_URL}{new.uuid}/billing_summary/").json()
     assert Decimal(summary["total_billing_sell"]) == invoiced_total(customer).quantize(CENT)
 
-    again = billing_sync_import_period(settings=billing_settings, period=period)  # the fast path agrees
+    again = billing_sync_import_period(settings=billing_settings, period=period).outcome  # the fast path agrees
     assert again["lines_recognised_unchanged"] == len(mapped_lines(billing_settings, period))
     assert (again["items_created"], again["items_updated"], again["items_taken_over"]) == (0, 0, 0)
     assert invoice_state(customer)[1] == before[1]
@@ -147,7 +144,7 @@ def test_the_same_customer_under_a_second_settings_row_is_compensated_not_charge
     ArrowCustomerMapping.objects.filter(pk=mapped[NORDIC].pk).update(is_active=False)
     ArrowCustomerMapping.objects.create(settings=second, arrow_reference=NORDIC, arrow_company_name=MAPPED[NORDIC][0],
                                         waldur_customer=customer)
-    outcome = billing_sync_import_period(settings=second, period=period)
+    outcome = billing_sync_import_period(settings=second, period=period).outcome
 
     assert outcome["items_created"] == 0 and outcome["items_compensated"] == 1
     item.refresh_from_db()
@@ -201,7 +198,7 @@ def test_a_concurrent_first_charge_fails_that_mapping_cleanly_and_the_next_run_t
         return known
 
     monkeypatch.setattr(billing_sync_module.KnownLines, "load", load_then_someone_charges)
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     assert set(outcome["failures"]) == {NORDIC} and "UNIQUE" in outcome["failures"][NORDIC].upper()
     assert not ArrowBillingSync.objects.filter(customer_mapping=mapped[NORDIC]).exists()
@@ -209,7 +206,7 @@ def test_a_concurrent_first_charge_fails_that_mapping_cleanly_and_the_next_run_t
     assert invoiced_total(customer) == line.sell_total  # only the other writer's charge
 
     monkeypatch.undo()
-    again = billing_sync_import_period(settings=billing_settings, period=period)
+    again = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     assert again["failures"] == {} and again["items_taken_over"] == 1
     assert invoiced_total(customer) == sum(one.sell_total for one in nordic_lines(billing_settings, period))
@@ -224,7 +221,7 @@ def test_a_first_partner_reference_keeps_imported_lines_recognised(billing_setti
 
     billing_settings.partner_reference = "XSP000042"
     arrow_settings_store(billing_settings)
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     assert set(ArrowBillingSyncItem.objects.values_list("arrow_account", flat=True)) == {"XSP000042"}
     assert outcome["items_created"] == 0 and InvoiceItem.objects.count() == count

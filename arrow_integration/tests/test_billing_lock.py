@@ -7,7 +7,7 @@ from django.db import connection, connections, transaction
 
 from arrow_client import Period
 from arrow_integration.models import ArrowBillingSync
-from arrow_integration.services.sync_lock import SyncAlreadyRunning, sync_period_lock, write_lock_acquire
+from arrow_integration.services.runs.locks import SyncAlreadyRunning, sync_period_lock, write_lock_acquire
 from arrow_integration.tests.factories import ArrowSettingsFactory
 
 JANUARY, FEBRUARY = Period(2025, 1), Period(2025, 2)

@@ -20,13 +20,8 @@ from waldur_api_client.models import ArrowBillingSyncStateEnum, ReconcileRequest
 
 from arrow_integration.choices import BillingSyncState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixture
-    TARTU,
-    after_validation_of,
-    billing_settings,
-    mappings_create,
-    previous_period,
-)
+from arrow_integration.tests.billing_support import TARTU, mappings_create
+from arrow_integration.tests.periods import after_validation_of, previous_period
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,22 +7,21 @@ import pytest
 
 from arrow_integration.choices import ArrowState, BillingSyncState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowConsumptionRecord
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.reconciliation import reconciliation_run_period
-from arrow_integration.services.validation import billing_sync_validate_if_complete, billing_validation_check_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.billing.month_validation import (
+    billing_sync_validate_if_complete,
+    billing_validation_check_period,
+)
+from arrow_integration.services.billing.statement_reconciliation import reconciliation_run_period
+from arrow_integration.tests.billing_support import (
     NORDIC,
     PRODUCTION_LICENSE,
     TARTU,
-    after_validation_of,
-    billing_settings,
-    current_period,
     export_lines,
     invoice_snapshot,
     invoiced_total,
-    mapped,
-    previous_period,
 )
+from arrow_integration.tests.periods import after_validation_of, current_period, previous_period
 from core.models import Invoice, InvoiceItem
 from core.services.invoices import invoice_issue, invoice_item_create, period_bounds
 from core.tests.factories import ProjectFactory, ResourceFactory
@@ -52,7 +51,7 @@ def test_final_price_change_becomes_one_compensation_with_the_exact_difference(
                                           buy=item.buy_price)
     arrow_emulator.control.set_today(after_validation_of(imported_month))
 
-    outcome = reconciliation_run_period(settings=billing_settings, period=imported_month)
+    outcome = reconciliation_run_period(settings=billing_settings, period=imported_month).outcome
 
     item.refresh_from_db()
     compensation = item.compensation_item
@@ -69,8 +68,8 @@ def test_final_price_change_becomes_one_compensation_with_the_exact_difference(
                     if line.customer_reference == reference)
         assert invoiced_total(mapping.waldur_customer) == final
 
-    again = reconciliation_run_period(settings=billing_settings, period=imported_month)
-    forced = reconciliation_run_period(settings=billing_settings, period=imported_month, force=True)
+    again = reconciliation_run_period(settings=billing_settings, period=imported_month).outcome
+    forced = reconciliation_run_period(settings=billing_settings, period=imported_month, force=True).outcome
     assert InvoiceItem.objects.filter(**COMPENSATIONS).count() == 1
     assert again["already_reconciled"] and forced["compensations"] == 0
 
@@ -101,7 +100,7 @@ def test_line_missing_from_the_final_export_is_reported_not_credited(
     arrow_emulator.control.remove_line(item.arrow_line_reference)
     arrow_emulator.control.set_today(after_validation_of(imported_month))
 
-    outcome = reconciliation_run_period(settings=billing_settings, period=imported_month)
+    outcome = reconciliation_run_period(settings=billing_settings, period=imported_month).outcome
 
     sync = item.billing_sync
     sync.refresh_from_db()
@@ -115,11 +114,11 @@ def test_unvalidated_month_is_reconciled_only_when_forced(billing_settings, mapp
     item = tartu_item()
     arrow_emulator.control.set_line_price(item.arrow_line_reference, sell=item.original_price + 1, buy=item.buy_price)
 
-    outcome = reconciliation_run_period(settings=billing_settings, period=imported_month)
+    outcome = reconciliation_run_period(settings=billing_settings, period=imported_month).outcome
     assert set(outcome["not_validated"]) == set(mapped) and not InvoiceItem.objects.filter(**COMPENSATIONS).exists()
     assert set(ArrowBillingSync.objects.values_list("state", flat=True)) == {BillingSyncState.SYNCED}
 
-    forced = reconciliation_run_period(settings=billing_settings, period=imported_month, force=True)
+    forced = reconciliation_run_period(settings=billing_settings, period=imported_month, force=True).outcome
     assert set(forced["reconciled"]) == set(mapped) and forced["compensations"] == 1
     assert set(ArrowBillingSync.objects.values_list("state", flat=True)) == {BillingSyncState.RECONCILED}
 
@@ -129,11 +128,11 @@ def test_validation_check_validates_once_arrow_has_and_leaves_amounts_alone(
 ):
     item = tartu_item()
     arrow_emulator.control.set_line_price(item.arrow_line_reference, sell="1.00", buy="1.00")
-    before = billing_validation_check_period(settings=billing_settings, period=imported_month)
+    before = billing_validation_check_period(settings=billing_settings, period=imported_month).outcome
     assert before["validated"] == []
 
     arrow_emulator.control.set_today(after_validation_of(imported_month))
-    after = billing_validation_check_period(settings=billing_settings, period=imported_month)
+    after = billing_validation_check_period(settings=billing_settings, period=imported_month).outcome
 
     assert set(after["validated"]) == set(mapped)
     sync = ArrowBillingSync.objects.get(customer_mapping=mapped[TARTU])
@@ -150,7 +149,7 @@ def test_the_current_month_is_never_validated(billing_settings, mapped):
     sync.items.update(validation_date=period.first_day)
 
     assert billing_sync_validate_if_complete(sync) is False
-    assert billing_validation_check_period(settings=billing_settings, period=period)["validated"] == []
+    assert billing_validation_check_period(settings=billing_settings, period=period).outcome["validated"] == []
     sync.refresh_from_db()
     assert sync.state == BillingSyncState.SYNCED
 
@@ -171,7 +170,7 @@ def test_license_months_charged_by_consumption_are_left_to_consumption_reconcili
     billing_sync_import_period(settings=billing_settings, period=period)
     arrow_emulator.control.set_today(after_validation_of(period))
 
-    outcome = reconciliation_run_period(settings=billing_settings, period=period)
+    outcome = reconciliation_run_period(settings=billing_settings, period=period).outcome
 
     assert outcome["left_to_consumption_reconciliation"] == 2 and outcome["compensations"] == 0
     linked = ArrowBillingSyncItem.objects.filter(license_reference=PRODUCTION_LICENSE)
@@ -187,7 +186,7 @@ def test_line_that_appears_only_in_the_final_export_is_charged(
                                             buy="70.00")
     arrow_emulator.control.set_today(after_validation_of(imported_month))
 
-    outcome = reconciliation_run_period(settings=billing_settings, period=imported_month)
+    outcome = reconciliation_run_period(settings=billing_settings, period=imported_month).outcome
 
     item = ArrowBillingSyncItem.objects.get(arrow_line_reference=added["Sequence"])
     assert item.invoice_item.total == Decimal("77.70") and outcome["lines_added"] == 1

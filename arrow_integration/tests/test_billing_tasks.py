@@ -8,15 +8,10 @@ from arrow_client import ArrowUnavailable
 from arrow_integration.choices import BillingSyncState, SyncRunKind
 from arrow_integration.models import ArrowBillingSync, ArrowSyncControl, ArrowSyncRun
 from arrow_integration.schedule import PERIODIC_ENTRIES, periodic_tasks_ensure
-from arrow_integration.services.billing_sync import billing_sync_import_period
+from arrow_integration.services.billing.import_period import billing_sync_import_period
 from arrow_integration.tasks import billing as billing_tasks
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    after_validation_of,
-    billing_settings,
-    current_period,
-    mapped,
-    previous_period,
-)
+from arrow_integration.tasks.base import MAX_RETRIES
+from arrow_integration.tests.periods import after_validation_of, current_period, previous_period
 from config.celery import app
 
 pytestmark = pytest.mark.django_db
@@ -50,31 +45,36 @@ def test_ensuring_again_keeps_what_an_operator_changed():
     assert periodic_tasks_ensure() == 0
 
 
-def test_current_month_sync_runs_for_enabled_settings_only(billing_settings, mapped):
+def test_current_month_sync_runs_for_enabled_settings_only(billing_settings, mapped,
+                                                           django_capture_on_commit_callbacks):
     billing_settings.sync_enabled = False
     billing_settings.save()
     assert billing_tasks.billing_sync_current_month.delay().get() == []
 
     billing_settings.sync_enabled = True
     billing_settings.save()
-    billing_tasks.billing_sync_current_month.delay()
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_tasks.billing_sync_current_month.delay()
 
     assert runs() == [str(current_period())]
     assert ArrowBillingSync.objects.filter(report_period=current_period().first_day).count() == len(mapped)
 
 
-def test_global_pause_stops_the_periodic_billing_tasks(billing_settings, mapped):
-    ArrowSyncControl.objects.create(consumption_paused=True)
+def test_global_pause_stops_the_periodic_billing_tasks(billing_settings, mapped, django_capture_on_commit_callbacks):
+    ArrowSyncControl.objects.create(scheduled_syncs_paused=True)
 
-    billing_tasks.billing_sync_current_month.delay()
-    billing_tasks.billing_export_check.delay()
-    billing_tasks.billing_validate_and_reconcile.delay()
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_tasks.billing_sync_current_month.delay()
+        billing_tasks.billing_export_check.delay()
+        billing_tasks.billing_validate_and_reconcile.delay()
 
     assert not ArrowSyncRun.objects.exists()
 
 
-def test_export_check_imports_the_previous_and_the_current_month(billing_settings, mapped):
-    billing_tasks.billing_export_check.delay()
+def test_export_check_imports_the_previous_and_the_current_month(billing_settings, mapped,
+                                                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_tasks.billing_export_check.delay()
 
     assert runs() == sorted([str(previous_period()), str(current_period())])
 
@@ -82,14 +82,15 @@ def test_export_check_imports_the_previous_and_the_current_month(billing_setting
 @pytest.mark.parametrize(("auto_reconcile", "final_state"),
                          [(False, BillingSyncState.VALIDATED), (True, BillingSyncState.RECONCILED)])
 def test_validation_check_reconciles_only_when_asked(billing_settings, mapped, arrow_emulator, auto_reconcile,
-                                                     final_state):
+                                                     final_state, django_capture_on_commit_callbacks):
     period = previous_period()
     billing_sync_import_period(settings=billing_settings, period=period)
     billing_settings.auto_reconcile = auto_reconcile
     billing_settings.save()
     arrow_emulator.control.set_today(after_validation_of(period))
 
-    billing_tasks.billing_validate_and_reconcile.delay()
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_tasks.billing_validate_and_reconcile.delay()
 
     assert set(ArrowBillingSync.objects.values_list("state", flat=True)) == {final_state}
 
@@ -112,7 +113,7 @@ def test_import_task_retries_while_arrow_is_unavailable(
     result = billing_tasks.billing_sync_period.apply(args=(str(billing_settings.uuid), str(previous_period())))
 
     assert isinstance(result.result, ArrowUnavailable)
-    attempts = billing_tasks.ARROW_RETRY["max_retries"] + 1
+    attempts = MAX_RETRIES + 1
     assert arrow_emulator.control.counters()["billing/erp/exports/sync"] == attempts
     assert ArrowSyncRun.objects.count() == attempts
 

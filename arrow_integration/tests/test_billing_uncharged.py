@@ -14,14 +14,9 @@ import pytest
 from arrow_client.references import xsp_reference
 from arrow_integration.choices import UnchargedReason
 from arrow_integration.models import ArrowBillingSyncItem, ArrowUnchargedLine
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    MAPPED,
-    NORDIC,
-    billing_settings,
-    mapped,
-    previous_period,
-)
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.tests.billing_support import MAPPED, NORDIC
+from arrow_integration.tests.periods import previous_period
 from core.models import InvoiceItem
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +34,7 @@ def test_lines_outside_the_classification_filter_are_counted_and_recorded(billin
     saas = [line for line in lines if line["ARS Subscription ID"] in M365_LICENSES]
     assert len(saas) == 2 and all(line["Classification"] == "SAAS" for line in saas)
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     assert outcome["lines_of_other_classification"] == len([line for line in lines if line["Classification"] != "IAAS"])
     excluded = outcome["excluded_by_classification"][NORDIC]
@@ -64,7 +59,7 @@ def test_lines_of_unmapped_customers_are_counted_with_their_amounts_and_recorded
     lines = [line for line in emulator_lines(arrow_emulator, period) if line["Classification"] == "IAAS"]
     unmapped = [line for line in lines if xsp_reference(line["End User Company ID"]) not in MAPPED]
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     by_customer = outcome["unmapped_by_customer"]
     assert set(by_customer) == {xsp_reference(line["End User Company ID"]) for line in unmapped}
@@ -82,13 +77,13 @@ def test_each_full_import_replaces_the_months_record(billing_settings, mapped, a
     billing_sync_import_period(settings=billing_settings, period=period)
     recorded = ArrowUnchargedLine.objects.count()
 
-    again = billing_sync_import_period(settings=billing_settings, period=period)
+    again = billing_sync_import_period(settings=billing_settings, period=period).outcome
     assert again["uncharged_lines_recorded"] == ArrowUnchargedLine.objects.count() == recorded
 
     # The filter taken off: the Microsoft 365 lines are charged now, and leave the record.
     billing_settings.classification_filter = ""
     billing_settings.save()
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     assert outcome["excluded_by_classification"] == {} and outcome["lines_of_other_classification"] == 0
     assert not ArrowUnchargedLine.objects.filter(reason=UnchargedReason.CLASSIFICATION).exists()

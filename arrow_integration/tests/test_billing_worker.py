@@ -21,12 +21,8 @@ from django.db import connection
 from arrow_integration.choices import SyncRunState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowSyncRun
 from arrow_integration.tasks.billing import billing_sync_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    billing_settings,
-    export_lines,
-    mapped,
-    previous_period,
-)
+from arrow_integration.tests.billing_support import export_lines
+from arrow_integration.tests.periods import previous_period
 from config.celery import app
 from core.models import InvoiceItem
 

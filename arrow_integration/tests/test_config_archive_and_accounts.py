@@ -7,17 +7,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from arrow_integration.models import ArrowBillingSync, ArrowCustomerMapping, ArrowSettings
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    BALTIC,
-    EXPORT_TYPE,
-    NORDIC,
-    billing_settings,
-    current_period,
-    mapped,
-    previous_period,
-)
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.consumption.sync import consumption_sync_period
+from arrow_integration.tests.billing_support import BALTIC, EXPORT_TYPE, NORDIC
 from arrow_integration.tests.consumption_support import resource_link
 from arrow_integration.tests.factories import ArrowCustomerMappingFactory, ArrowSettingsFactory
 from core.models import InvoiceItem
@@ -26,6 +18,8 @@ from core.tests.factories import CustomerFactory, ProjectFactory
 pytestmark = pytest.mark.django_db
 SETTINGS_URL = "/api/admin/arrow/settings/"
 MAPPINGS_URL = "/api/admin/arrow/customer-mappings/"
+
+from arrow_integration.tests.periods import current_period, previous_period
 
 
 def save_settings(client, emulator, *, api_url=None, mappings=(), **extra):

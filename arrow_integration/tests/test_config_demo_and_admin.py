@@ -4,9 +4,8 @@ import pytest
 
 from arrow_integration.clients import arrow_client_from_credentials
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
-from arrow_integration.services.demo import DEMO_VENDOR_NAME
+from arrow_integration.services.configuration.demo import DEMO_VENDOR_NAME, demo_seed_with_summary
 from arrow_integration.tests.factories import ArrowCustomerMappingFactory, ArrowSettingsFactory
-from core.services.demo_summary import demo_seed_with_summary
 
 pytestmark = pytest.mark.django_db
 

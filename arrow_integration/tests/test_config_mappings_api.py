@@ -155,7 +155,7 @@ def test_sync_from_arrow_refreshes_company_names(staff_client, arrow_emulator, e
 def test_actions_without_active_settings_are_400(staff_client):
     ArrowSettingsFactory(is_active=False)
     response = staff_client.post(f"{CUSTOMERS_URL}sync_from_arrow/", {}, format="json")
-    assert response.status_code == 400 and "Arrow" in response.json()["detail"]
+    assert response.status_code == 400 and "Arrow" in response.json()["settings_uuid"][0]
     response = staff_client.get(f"{CUSTOMERS_URL}available_customers/")
     assert response.status_code == 400 and "Arrow" in response.json()["detail"]
 

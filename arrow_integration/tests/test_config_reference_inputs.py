@@ -8,13 +8,7 @@ any call to Arrow: `..` would otherwise ask for the API root, `XSP1/..` for the 
 import pytest
 
 from arrow_integration.models import ArrowCustomerMapping
-from arrow_integration.tests.license_support import (  # noqa: F401 - fixtures
-    PRODUCTION_LICENSE,
-    arrow_settings,
-    demo_data,
-    nordic_mapping,
-    url,
-)
+from arrow_integration.tests.license_support import PRODUCTION_LICENSE, url
 
 pytestmark = pytest.mark.django_db
 

@@ -15,20 +15,15 @@ from django.core.exceptions import ValidationError
 
 from arrow_integration.choices import SyncRunState
 from arrow_integration.models import ArrowSettings, ArrowSyncRun
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.tests.consumption_support import (  # noqa: F401 - fixtures
-    current_period,
-    nordic,
-    offering,
-    production_resource,
-)
-from arrow_integration.tests.key_recorder import key_recorder  # noqa: F401 - fixture
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.consumption.sync import consumption_sync_period
 
 pytestmark = pytest.mark.django_db
 
 INTERNAL_URLS = ["http://[::1]:8199/", "http://10.0.0.1:6379/", "http://169.254.169.254/latest/meta-data/"]
 STORED_KEY = "stored-arrow-key-7f3c"
+from arrow_integration.tests.periods import current_period
+
 ADMIN_ADD_URL = "/admin/arrow_integration/arrowsettings/add/"
 
 
@@ -86,7 +81,7 @@ def test_admin_form_accepts_an_allow_listed_url(admin_client, arrow_emulator, em
 def test_billing_import_with_a_stored_internal_url_fails_without_sending_the_key(arrow_settings, key_recorder,
                                                                                 caplog):
     caplog.set_level(logging.DEBUG)
-    outcome = billing_sync_import_period(settings=arrow_settings, period=current_period().previous())
+    outcome = billing_sync_import_period(settings=arrow_settings, period=current_period().previous()).outcome
 
     run = ArrowSyncRun.objects.get(settings=arrow_settings)
     assert run.state == SyncRunState.FAILED

@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from arrow_integration.services.url_guard import (
+from arrow_integration.url_guard import (
     AllowedHost,
     UnsafeApiUrl,
     allowed_host_parse,
@@ -65,9 +65,8 @@ def test_host_port_entries_admit_that_port_only():
 
 
 def test_refusal_names_the_entry_to_add_but_no_resolved_address():
-    with override_settings(ARROW_API_URL_ALLOWED_HOSTS=[]):
-        with pytest.raises(UnsafeApiUrl) as refused:
-            api_url_validate("http://localhost:6379/")
+    with override_settings(ARROW_API_URL_ALLOWED_HOSTS=[]), pytest.raises(UnsafeApiUrl) as refused:
+        api_url_validate("http://localhost:6379/")
     assert "'localhost:6379'" in str(refused.value) and "127.0.0.1" not in str(refused.value)
 
 
@@ -89,9 +88,8 @@ def test_allow_list_entries(entry, parsed):
 def test_malformed_allow_list_entries_admit_nothing(entry):
     with pytest.raises(ValueError):
         allowed_host_parse(entry)
-    with override_settings(ARROW_API_URL_ALLOWED_HOSTS=[entry]):
-        with pytest.raises(UnsafeApiUrl):
-            api_url_validate("http://127.0.0.1:8081/")
+    with override_settings(ARROW_API_URL_ALLOWED_HOSTS=[entry]), pytest.raises(UnsafeApiUrl):
+        api_url_validate("http://127.0.0.1:8081/")
 
 
 def test_origin_is_scheme_host_and_port():

@@ -12,20 +12,15 @@ from arrow_integration.models import (
     ArrowSettings,
     ArrowSyncControl,
 )
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.tests.consumption_support import (  # noqa: F401 - fixtures
+from arrow_integration.services.consumption.sync import consumption_sync_period
+from arrow_integration.tests.consumption_support import (
     AWS_LICENSE,
     DEVELOPMENT_LICENSE,
     PRODUCTION_LICENSE,
-    arrow_settings,
-    current_period,
-    nordic,
-    nordic_resources,
-    offering,
-    production_resource,
     record_of,
     resource_link,
 )
+from arrow_integration.tests.periods import current_period
 from core.models import InvoiceItem
 from core.services.invoices import invoice_issue
 
@@ -42,18 +37,22 @@ def period_body(period, **extra):
 # Queued actions
 
 
-def test_trigger_consumption_sync_queues_and_syncs(staff_client, arrow_settings, nordic_resources):
-    response = staff_client.post(f"{BASE}trigger_consumption_sync/", period_body(current_period()), format="json")
+def test_trigger_consumption_sync_queues_and_syncs(staff_client, arrow_settings, nordic_resources,
+                                                   django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"{BASE}trigger_consumption_sync/", period_body(current_period()), format="json")
 
     assert response.status_code == 202, response.content
     assert ArrowConsumptionRecord.objects.count() == 3
 
 
-def test_trigger_consumption_sync_honours_resource_uuid(staff_client, arrow_settings, nordic_resources):
+def test_trigger_consumption_sync_honours_resource_uuid(staff_client, arrow_settings, nordic_resources,
+                                                        django_capture_on_commit_callbacks):
     resource = nordic_resources[2]
     body = period_body(current_period(), resource_uuid=str(resource.uuid), settings_uuid=str(arrow_settings.uuid))
 
-    response = staff_client.post(f"{BASE}trigger_consumption_sync/", body, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"{BASE}trigger_consumption_sync/", body, format="json")
 
     assert response.status_code == 202
     assert list(ArrowConsumptionRecord.objects.values_list("license_reference", flat=True)) == [AWS_LICENSE]
@@ -83,10 +82,10 @@ def test_queued_actions_with_unknown_objects_are_404(staff_client, arrow_setting
     for name in ("trigger_consumption_sync", "trigger_reconciliation"):
         response = staff_client.post(f"{BASE}{name}/", {"year": 2026, "month": 1, "settings_uuid": unknown},
                                      format="json")
-        assert response.status_code == 404 and "error" in response.json()
+        assert response.status_code == 404 and "settings_uuid" in response.json()
     response = staff_client.post(f"{BASE}trigger_consumption_sync/", {"year": 2026, "month": 1,
                                                                       "resource_uuid": unknown}, format="json")
-    assert response.status_code == 404 and "error" in response.json()
+    assert response.status_code == 404 and "resource_uuid" in response.json()
 
 
 def test_trigger_consumption_sync_refuses_a_resource_without_license(staff_client, arrow_settings, nordic, offering):
@@ -98,14 +97,16 @@ def test_trigger_consumption_sync_refuses_a_resource_without_license(staff_clien
 
 def test_queued_actions_without_active_settings_are_400(staff_client, db):
     response = staff_client.post(f"{BASE}trigger_consumption_sync/", {"year": 2026, "month": 1}, format="json")
-    assert response.status_code == 400 and "error" in response.json()
+    assert response.status_code == 400 and "settings_uuid" in response.json()
 
 
-def test_trigger_reconciliation_queues(staff_client, arrow_settings, nordic_resources):
+def test_trigger_reconciliation_queues(staff_client, arrow_settings, nordic_resources,
+                                       django_capture_on_commit_callbacks):
     period = current_period().previous()
     consumption_sync_period(settings=arrow_settings, period=period)
 
-    response = staff_client.post(f"{BASE}trigger_reconciliation/", period_body(period, force=True), format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"{BASE}trigger_reconciliation/", period_body(period, force=True), format="json")
 
     assert response.status_code == 202
     assert ArrowConsumptionRecord.objects.filter(finalized_at__isnull=False).count() == 3
@@ -144,7 +145,7 @@ def test_historical_sync_writes_each_month_and_skips_finalized(staff_client, arr
     assert data["periods_synced"] == 4 and data["preview_periods"] == []
     assert ArrowConsumptionRecord.objects.count() == 4
     ArrowConsumptionRecord.objects.filter(billing_period=first.first_day).update(
-        finalized_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), final_sell=Decimal(1), final_buy=Decimal(1))
+        finalized_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), final_sell=Decimal(1), final_buy=Decimal(1))
     again = staff_client.post(url, body, format="json").json()
     assert again["periods_skipped"] == 1 and again["periods_synced"] == 3
     forced = staff_client.post(url, {**body, "force": True}, format="json").json()
@@ -174,17 +175,17 @@ def test_historical_sync_prices_in_the_settings_price_source(staff_client, arrow
 def test_historical_sync_errors(staff_client, arrow_settings, nordic, offering):
     url = f"{BASE}sync_resource_historical_consumption/"
     unknown = staff_client.post(url, {"resource_uuid": "00000000-0000-0000-0000-000000000000"}, format="json")
-    assert unknown.status_code == 404 and "error" in unknown.json()
+    assert unknown.status_code == 404 and "resource_uuid" in unknown.json()
     unlinked = resource_link(project=nordic, license_reference="", offering=offering)
     response = staff_client.post(url, {"resource_uuid": str(unlinked.uuid)}, format="json")
-    assert response.status_code == 400 and "backend_id" in response.json()["error"]
+    assert response.status_code == 400 and "backend_id" in response.json()["resource_uuid"][0]
     assert staff_client.post(url, {}, format="json").status_code == 400
     bad_period = staff_client.post(url, {"resource_uuid": str(unlinked.uuid), "period_from": "2025-13"}, format="json")
     assert bad_period.status_code == 400 and "period_from" in bad_period.json()
     ArrowSettings.objects.update(is_active=False)
     linked = resource_link(project=nordic, license_reference=PRODUCTION_LICENSE, offering=offering)
     response = staff_client.post(url, {"resource_uuid": str(linked.uuid)}, format="json")
-    assert response.status_code == 400 and "error" in response.json()
+    assert response.status_code == 400 and "No active Arrow settings" in response.json()["detail"]
 
 
 # Cleanup
@@ -260,26 +261,27 @@ def test_pause_and_resume(staff_client, arrow_settings):
     assert resumed == {"resumed": ["global", str(arrow_settings.uuid)]}
     status = staff_client.get(f"{BASE}consumption_status/").json()
     assert status["global_sync_enabled"] is True and status["settings_sync_enabled"] is True
-    assert ArrowSyncControl.objects.get().consumption_paused is False
+    assert ArrowSyncControl.objects.get().scheduled_syncs_paused is False
 
 
 def test_pause_unknown_settings_is_404(staff_client, arrow_settings):
     response = staff_client.post(f"{BASE}pause_sync/", {"settings_uuid": "00000000-0000-0000-0000-000000000000"},
                                  format="json")
-    assert response.status_code == 404 and "error" in response.json()
+    assert response.status_code == 404 and "settings_uuid" in response.json()
 
 
-def test_paused_scheduler_queues_nothing(arrow_settings, nordic_resources):
-    from arrow_integration.services.sync_control import pause_sync, resume_sync
+def test_paused_scheduler_queues_nothing(arrow_settings, nordic_resources, django_capture_on_commit_callbacks):
+    from arrow_integration.services.runs.pause import scheduled_syncs_pause, scheduled_syncs_resume
     from arrow_integration.tasks.consumption import consumption_sync_current_month
 
-    pause_sync(pause_global=True)
+    scheduled_syncs_pause(pause_global=True)
     assert consumption_sync_current_month() == [] and not ArrowConsumptionRecord.objects.exists()
-    resume_sync(pause_global=True)
-    pause_sync()
+    scheduled_syncs_resume(pause_global=True)
+    scheduled_syncs_pause()
     assert consumption_sync_current_month() == []
-    resume_sync()
-    assert consumption_sync_current_month() == [f"{arrow_settings.uuid}:{current_period()}"]
+    scheduled_syncs_resume()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert consumption_sync_current_month() == [f"{arrow_settings.uuid}:{current_period()}"]
     assert ArrowConsumptionRecord.objects.count() == 3
 
 
@@ -304,7 +306,7 @@ def test_statistics_aggregate_in_a_constant_number_of_queries(staff_client, arro
     consumption_sync_period(settings=arrow_settings, period=current_period())
     consumption_sync_period(settings=arrow_settings, period=current_period().previous())
     ArrowConsumptionRecord.objects.filter(billing_period=current_period().previous().first_day).update(
-        final_sell=Decimal("10"), final_buy=Decimal("5"), finalized_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        final_sell=Decimal("10"), final_buy=Decimal("5"), finalized_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     expected_adjustments = sum(
         Decimal("10") - record.consumed_sell
         for record in ArrowConsumptionRecord.objects.filter(finalized_at__isnull=False)
@@ -325,7 +327,7 @@ def test_statistics_aggregate_in_a_constant_number_of_queries(staff_client, arro
 def test_pending_records_lists_unfinalized(staff_client, arrow_settings, nordic_resources):
     consumption_sync_period(settings=arrow_settings, period=current_period())
     ArrowConsumptionRecord.objects.filter(license_reference=AWS_LICENSE).update(
-        finalized_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        finalized_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
 
     response = staff_client.get(f"{BASE}pending_records/")
 
@@ -373,10 +375,10 @@ def test_fetch_license_info(staff_client, arrow_settings):
 
 def test_raw_lookups_report_arrow_errors_as_400(staff_client, arrow_settings):
     unknown = staff_client.post(f"{BASE}fetch_license_info/", {"license_reference": "XSP0000000"}, format="json")
-    assert unknown.status_code == 400 and "error" in unknown.json()
+    assert unknown.status_code == 400 and "XSP0000000" in unknown.json()["detail"]
     consumption = staff_client.post(f"{BASE}fetch_consumption/",
                                     {"license_reference": "XSP0000000", "period": "2026-01"}, format="json")
-    assert consumption.status_code == 400 and "error" in consumption.json()
+    assert consumption.status_code == 400 and "XSP0000000" in consumption.json()["detail"]
     bad = staff_client.post(f"{BASE}fetch_billing_export/", {"period_from": "2026-02", "period_to": "2026-01"},
                             format="json")
     assert bad.status_code == 400 and "period_to" in bad.json()
@@ -386,7 +388,7 @@ def test_raw_lookups_report_arrow_errors_as_400(staff_client, arrow_settings):
 def test_raw_lookups_without_settings_are_400(staff_client, db):
     response = staff_client.post(f"{BASE}fetch_license_info/", {"license_reference": PRODUCTION_LICENSE},
                                  format="json")
-    assert response.status_code == 400 and "error" in response.json()
+    assert response.status_code == 400 and "No active Arrow settings" in response.json()["detail"]
 
 
 # Consumption records
@@ -414,7 +416,7 @@ def test_record_filters(staff_client, arrow_settings, nordic_resources):
     consumption_sync_period(settings=arrow_settings, period=current_period())
     consumption_sync_period(settings=arrow_settings, period=current_period().previous())
     ArrowConsumptionRecord.objects.filter(license_reference=AWS_LICENSE).update(
-        finalized_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        finalized_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     resource = nordic_resources[0]
 
     def count(**params):

@@ -37,15 +37,8 @@ from waldur_api_client.models import (
 )
 
 from arrow_integration.models import ArrowConsumptionRecord
-from arrow_integration.tests.consumption_support import (  # noqa: F401 - fixtures
-    PRODUCTION_LICENSE,
-    arrow_settings,
-    current_period,
-    nordic,
-    nordic_resources,
-    offering,
-    production_resource,
-)
+from arrow_integration.tests.consumption_support import PRODUCTION_LICENSE
+from arrow_integration.tests.periods import current_period
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,21 +6,14 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from arrow_integration.choices import COMPENSATION_THRESHOLD, SyncRunState
-from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.services.consumption_reconciliation import consumption_reconciliation_run_period
-from arrow_integration.tests.consumption_support import (  # noqa: F401 - fixtures
-    PRODUCTION_LICENSE,
-    arrow_settings,
-    current_period,
-    nordic,
-    nordic_resources,
-    offering,
-    production_resource,
-    record_of,
-)
+from arrow_client import ArrowUnavailable
+from arrow_integration.choices import COMPENSATION_THRESHOLD, SyncRunKind, SyncRunState
+from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord, ArrowSyncRun
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.consumption.reconciliation import consumption_reconciliation_run_period
+from arrow_integration.services.consumption.sync import consumption_sync_period
+from arrow_integration.tests.consumption_support import PRODUCTION_LICENSE, record_of
+from arrow_integration.tests.periods import current_period
 from core.models import InvoiceItem
 from core.services.invoices import invoice_issue
 
@@ -196,7 +189,7 @@ def test_license_month_charged_by_the_statement_is_finalized_without_compensatio
 
 
 def test_periodic_check_reconciles_the_previous_month_when_auto_reconcile_is_on(
-    arrow_emulator, arrow_settings, synced_mid_month
+    arrow_emulator, arrow_settings, synced_mid_month, django_capture_on_commit_callbacks
 ):
     from arrow_integration.tasks.consumption import consumption_reconciliation_check
 
@@ -205,7 +198,8 @@ def test_periodic_check_reconciles_the_previous_month_when_auto_reconcile_is_on(
     arrow_settings.auto_reconcile = True
     arrow_settings.save()
 
-    assert consumption_reconciliation_check() == [f"{arrow_settings.uuid}:{synced_mid_month}"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert consumption_reconciliation_check() == [f"{arrow_settings.uuid}:{synced_mid_month}"]
     assert ArrowConsumptionRecord.objects.filter(reconciled_at__isnull=False).count() == 3
 
 
@@ -215,7 +209,10 @@ def test_arrow_failure_ends_the_run_failed_and_writes_nothing(arrow_emulator, ar
     validate_in_emulator(arrow_emulator, synced_mid_month)
     arrow_emulator.control.inject_fault("billing/erp/exports/sync", status=503)
 
-    run = consumption_reconciliation_run_period(settings=arrow_settings, period=synced_mid_month)
+    # Arrow unavailable: the run records the failure, then the error goes on to the task, which retries.
+    with pytest.raises(ArrowUnavailable):
+        consumption_reconciliation_run_period(settings=arrow_settings, period=synced_mid_month)
 
-    assert run.state == SyncRunState.FAILED and run.outcome["retryable"] is True
+    run = ArrowSyncRun.objects.get(kind=SyncRunKind.CONSUMPTION_RECONCILIATION)
+    assert run.state == SyncRunState.FAILED and run.outcome["retryable"] is True and "503" in run.error_message
     assert not ArrowConsumptionRecord.objects.filter(finalized_at__isnull=False).exists()

@@ -6,22 +6,16 @@ import pytest
 
 from arrow_integration.choices import PriceSource, SyncRunState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowConsumptionRecord
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.tests.consumption_support import (  # noqa: F401 - fixtures
+from arrow_integration.services.consumption.sync import consumption_sync_period
+from arrow_integration.tests.consumption_support import (
     AWS_LICENSE,
     DEVELOPMENT_LICENSE,
     PRODUCTION_LICENSE,
     ZERO_USAGE_LICENSE,
-    arrow_settings,
-    baltic,
-    current_period,
-    nordic,
-    nordic_resources,
-    offering,
-    production_resource,
     record_of,
     resource_link,
 )
+from arrow_integration.tests.periods import current_period
 from core.models import Invoice, InvoiceItem, Resource
 from core.services.invoices import invoice_get_or_create, invoice_issue, invoice_item_create, period_bounds
 from core.tests.factories import ProjectFactory

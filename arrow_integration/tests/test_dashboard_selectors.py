@@ -9,7 +9,7 @@ import pytest
 from django.db.models import F, Sum
 
 from arrow_client.periods import Period
-from arrow_integration.choices import PriceSource, SyncRunKind, SyncRunState
+from arrow_integration.choices import ARROW_INVOICE_ITEM_SOURCES, PriceSource, SyncRunKind, SyncRunState
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping, ArrowSyncRun
 from arrow_integration.selectors.attention import (
     failed_runs_unresolved,
@@ -17,27 +17,19 @@ from arrow_integration.selectors.attention import (
     settings_with_refused_key,
     unmapped_customers_with_charges,
 )
-from arrow_integration.selectors.billed_vs_invoiced import ARROW_INVOICE_ITEM_SOURCES, months_billed_vs_invoiced
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.reconciliation import reconciliation_run_period
-from arrow_integration.services.sync_control import pause_sync
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    BALTIC,
-    NORDIC,
-    after_validation_of,
-    billing_settings,
-    current_period,
-    early_in_current_month,
-    mapped,
-    previous_period,
-)
+from arrow_integration.selectors.billed_vs_invoiced import months_billed_vs_invoiced
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.billing.statement_reconciliation import reconciliation_run_period
+from arrow_integration.services.runs.pause import scheduled_syncs_pause
+from arrow_integration.tests.billing_support import BALTIC, NORDIC
+from arrow_integration.tests.periods import after_validation_of, current_period, early_in_current_month, previous_period
 from core.models import InvoiceItem
 
 pytestmark = pytest.mark.django_db
 FINAL_PRICE_CHANGE = Decimal("7.77")
 
 
-def _import(settings, period: Period | None = None, **kwargs) -> dict:
+def _import(settings, period: Period | None = None, **kwargs) -> ArrowSyncRun:
     return billing_sync_import_period(settings=settings, period=period or previous_period(),
                                       today=early_in_current_month(), **kwargs)
 
@@ -96,8 +88,7 @@ def test_month_bill_is_in_the_settings_price_source(billing_settings, mapped):
 
 
 def test_unmapped_customers_come_from_the_latest_whole_month_import(billing_settings, mapped):
-    outcome = _import(billing_settings)
-    reported = outcome["unmapped_customers"]
+    reported = _import(billing_settings).outcome["unmapped_customers"]
     assert reported, "the emulator's demo seed has customers without a local match"
 
     found = unmapped_customers_with_charges(since=previous_period())
@@ -121,10 +112,10 @@ def test_unmapped_customers_come_from_the_latest_whole_month_import(billing_sett
 def test_refused_key_is_recognised_from_the_run_arrow_failed(billing_settings, mapped, arrow_emulator):
     billing_settings.api_key = "not-the-emulator-key"
     billing_settings.save()
-    outcome = _import(billing_settings)
+    returned = _import(billing_settings)
 
     run = ArrowSyncRun.objects.get(kind=SyncRunKind.BILLING)
-    assert run.state == SyncRunState.FAILED and "error" in outcome
+    assert run == returned and run.state == SyncRunState.FAILED and "401" in run.error_message
     refused = settings_with_refused_key()
     assert [(entry.settings, entry.run) for entry in refused] == [(billing_settings, run)]
     assert failed_runs_unresolved().get() == run
@@ -168,12 +159,12 @@ def test_failed_runs_stay_until_a_later_run_of_the_same_scope_succeeds(billing_s
 
 def test_paused_syncs_and_a_constant_number_of_queries(billing_settings, mapped, django_assert_num_queries):
     _import(billing_settings)
-    pause_sync(settings_uuid=billing_settings.uuid, pause_global=True)
+    scheduled_syncs_pause(settings_uuid=billing_settings.uuid, pause_global=True)
     billing_settings.refresh_from_db()
 
     with django_assert_num_queries(8):
         warnings = operator_warnings(since=previous_period())
-    assert warnings.global_pause is not None and warnings.global_pause.consumption_paused
+    assert warnings.global_pause is not None and warnings.global_pause.scheduled_syncs_paused
     assert warnings.paused_settings == [billing_settings]
     assert warnings.count == 2 + len(warnings.unmapped_customers)
     assert {entry.customer for entry in warnings.unmapped_customers} >= {"XSP100004"}

@@ -6,21 +6,16 @@ import pytest
 
 from arrow_client import Period
 from arrow_integration.models import ArrowConsumptionRecord
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.services.licenses import VENDOR_SUBSCRIPTION_ATTRIBUTE
-from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
+from arrow_integration.services.consumption.sync import consumption_sync_period
+from arrow_integration.services.licenses.links import VENDOR_SUBSCRIPTION_ATTRIBUTE
+from arrow_integration.tests.license_support import (
     BALTIC_LICENSE,
     DEVELOPMENT_LICENSE,
     MICROSOFT,
     NORDIC_AWS_LICENSE,
     PRODUCTION_LICENSE,
     UNKNOWN_LICENSE,
-    arrow_settings,
-    aws_offering,
-    demo_data,
-    nordic_mapping,
     url,
-    vendor_mappings,
 )
 from core.models import Resource
 from core.tests.factories import ProjectFactory, ResourceFactory

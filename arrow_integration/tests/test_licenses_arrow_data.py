@@ -6,14 +6,11 @@ import pytest
 
 from arrow_client import Period
 from arrow_integration.clients import arrow_client_for
-from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
+from arrow_integration.tests.license_support import (
     NORDIC_AWS_LICENSE,
     NORDIC_REFERENCE,
     PRODUCTION_LICENSE,
     UNKNOWN_LICENSE,
-    arrow_settings,
-    demo_data,
-    nordic_mapping,
     url,
 )
 from core.tests.factories import ResourceFactory

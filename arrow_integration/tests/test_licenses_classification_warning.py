@@ -3,13 +3,7 @@ done as asked, with a warning in the answer that its billing lines will not be i
 
 import pytest
 
-from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
-    PRODUCTION_LICENSE,
-    arrow_settings,
-    demo_data,
-    nordic_mapping,
-    url,
-)
+from arrow_integration.tests.license_support import PRODUCTION_LICENSE, url
 from core.models import Resource
 
 pytestmark = pytest.mark.django_db

@@ -14,15 +14,7 @@ from waldur_api_client.models.link_resource_request_request import LinkResourceR
 from waldur_api_client.models.sync_resources_request_request import SyncResourcesRequestRequest
 
 from arrow_client import Period
-from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
-    DEVELOPMENT_LICENSE,
-    PRODUCTION_LICENSE,
-    arrow_settings,
-    aws_offering,
-    demo_data,
-    nordic_mapping,
-    vendor_mappings,
-)
+from arrow_integration.tests.license_support import DEVELOPMENT_LICENSE, PRODUCTION_LICENSE
 from core.models import Resource
 
 pytestmark = pytest.mark.django_db(transaction=True)

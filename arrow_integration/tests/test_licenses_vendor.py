@@ -7,20 +7,15 @@ mapping named like its program. Faults injected into the emulator take those sou
 
 import pytest
 
-from arrow_integration.services.licenses import ARROW_VENDOR_ATTRIBUTE
+from arrow_integration.services.licenses.links import ARROW_VENDOR_ATTRIBUTE
 from arrow_integration.tests.factories import ArrowVendorOfferingMappingFactory
-from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
+from arrow_integration.tests.license_support import (
     AWS,
     DEVELOPMENT_LICENSE,
     MICROSOFT,
     NORDIC_AWS_LICENSE,
     PRODUCTION_LICENSE,
-    arrow_settings,
-    aws_offering,
-    demo_data,
-    nordic_mapping,
     url,
-    vendor_mappings,
 )
 from core.models import Resource
 

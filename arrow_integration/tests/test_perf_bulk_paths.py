@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -24,31 +23,23 @@ from django.db import connection
 from arrow_client import ArrowUnavailable
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord
-from arrow_integration.services.billing_spool import (
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.billing.spool import (
     BillingLineSpool,
     line_decode,
     line_encode,
     spool_directories_sweep,
 )
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    EXPORT_TYPE,
-    NORDIC,
-    PRODUCTION_LICENSE,
-    after_validation_of,
-    billing_settings,
-    export_lines,
-    mapped,
-    previous_period,
-)
+from arrow_integration.tests.billing_support import EXPORT_TYPE, NORDIC, PRODUCTION_LICENSE, export_lines
+from arrow_integration.tests.periods import after_validation_of, previous_period
 from core.models import InvoiceItem
 from core.services.bulk_rows import objects_update, rows_insert, rows_update, tables_analyze
 from core.services.invoices import InvoiceNotPending, invoice_issue, invoice_items_bulk_insert
 from core.tests.factories import InvoiceFactory, ProjectFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
-START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-END = dt.datetime(2026, 1, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+END = dt.datetime(2026, 1, 31, 23, 59, 59, tzinfo=dt.UTC)
 COMPARED_ITEM_FIELDS = ["invoice_id", "name", "resource_id", "project_id", "unit_price", "quantity", "unit",
                         "measured_unit", "article_code", "start", "end", "details"]
 
@@ -143,7 +134,7 @@ def test_bulk_update_changes_only_the_given_fields_of_the_given_rows():
 
 def test_spool_gives_back_equal_lines_in_order(billing_settings, mapped):
     lines = export_lines(billing_settings, previous_period())
-    sparse = dataclasses.replace(lines[0], validation_date=None, bill_from=None, unit_sell_price=None)
+    sparse = lines[0]._replace(validation_date=None, bill_from=None, unit_sell_price=None)
     assert all(line_decode(line_encode(line)) == line for line in [*lines, sparse])
     assert repr(line_decode(line_encode(lines[0]))) == repr(lines[0])
 
@@ -177,7 +168,7 @@ def test_reimport_links_a_resource_that_was_linked_after_the_first_import(billin
     resource = ResourceFactory(project=ProjectFactory(customer=mapped[NORDIC].waldur_customer),
                                backend_id=PRODUCTION_LICENSE)
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     items = InvoiceItem.objects.filter(details__license_reference=PRODUCTION_LICENSE)
     assert outcome["items_updated"] == items.count() == 2
@@ -191,7 +182,7 @@ def test_reimport_copies_a_validation_date_that_appeared(billing_settings, mappe
     before = list(InvoiceItem.objects.order_by("id").values_list("id", "unit_price", "details", "modified"))
     arrow_emulator.control.set_today(after_validation_of(period))
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     assert outcome["items_updated"] == 0 and outcome["items_unchanged"] == 0
     assert not ArrowBillingSyncItem.objects.filter(validation_date__isnull=True).exists()

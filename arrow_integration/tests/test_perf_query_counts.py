@@ -40,8 +40,8 @@ pytestmark = pytest.mark.django_db
 OBJECTS = 3
 SMALL_PAGE, LARGE_PAGE = 1, 50
 PERIOD = dt.date(2026, 1, 1)
-START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-END = dt.datetime(2026, 1, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+END = dt.datetime(2026, 1, 31, 23, 59, 59, tzinfo=dt.UTC)
 
 ARROW_LISTS = [
     "/api/admin/arrow/settings/",

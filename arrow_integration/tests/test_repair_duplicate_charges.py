@@ -8,18 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    MAPPED,
-    NORDIC,
-    TARTU,
-    billing_settings,
-    current_period,
-    export_lines,
-    invoiced_total,
-    mapped,
-    previous_period,
-)
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.tests.billing_support import MAPPED, NORDIC, TARTU, export_lines, invoiced_total
+from arrow_integration.tests.periods import current_period, previous_period
 from core.models import InvoiceItem
 from core.services.invoices import invoice_issue, invoice_item_create
 

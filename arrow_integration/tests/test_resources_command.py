@@ -7,14 +7,7 @@ from django.core.management import CommandError, call_command
 
 from arrow_client import Period
 from arrow_integration.models import ArrowCustomerMapping
-from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
-    PRODUCTION_LICENSE,
-    arrow_settings,
-    aws_offering,
-    demo_data,
-    nordic_mapping,
-    vendor_mappings,
-)
+from arrow_integration.tests.license_support import PRODUCTION_LICENSE
 from core.models import ComponentUsage, Customer, Project, Resource
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 
 from arrow_client import Period
 from arrow_integration.models import ArrowCustomerMapping
-from arrow_integration.services.resource_writes import CLOUD_COST_COMPONENT, FORCE_IMPORT_PROJECT_NAME
-from arrow_integration.services.resources import resources_sync_from_billing
+from arrow_integration.services.licenses.resource_sync import resources_sync_from_billing
+from arrow_integration.services.licenses.resource_writes import CLOUD_COST_COMPONENT, FORCE_IMPORT_PROJECT_NAME
 from arrow_integration.tests.factories import ArrowSettingsFactory, ArrowVendorOfferingMappingFactory
-from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
+from arrow_integration.tests.license_support import (
     AWS,
     DEVELOPMENT_LICENSE,
     MICROSOFT,
@@ -20,13 +20,8 @@ from arrow_integration.tests.license_support import (  # noqa: F401 (fixtures)
     NORDIC_REFERENCE,
     PRODUCTION_LICENSE,
     SYNC_RESOURCES_URL,
-    arrow_settings,
-    aws_offering,
     default_periods,
-    demo_data,
     iaas_totals_by_license,
-    nordic_mapping,
-    vendor_mappings,
 )
 from core.models import ComponentUsage, Customer, Project, Resource
 from core.tests.factories import OfferingComponentFactory, OfferingFactory

@@ -14,16 +14,12 @@ from django.db import connection
 from arrow_client import Period
 from arrow_integration.choices import SyncRunKind, SyncRunState
 from arrow_integration.models import ArrowSyncRun
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.services.sync_lock import sync_period_lock
-from arrow_integration.services.sync_runs import sync_run_start
-from arrow_integration.tests.billing_support import (  # noqa: F401 - fixtures
-    billing_settings,
-    mapped,
-    previous_period,
-)
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.consumption.sync import consumption_sync_period
+from arrow_integration.services.runs.locks import sync_period_lock
+from arrow_integration.services.runs.records import sync_run_start
 from arrow_integration.tests.factories import ArrowSettingsFactory
+from arrow_integration.tests.periods import previous_period
 
 pytestmark = pytest.mark.django_db
 JANUARY, FEBRUARY = Period(2025, 1), Period(2025, 2)
@@ -123,7 +119,7 @@ def test_the_billing_import_closes_the_stale_run_of_its_period(billing_settings,
     stale = run_create(billing_settings, period=period)
     other_period = run_create(billing_settings, period=period.previous())
 
-    outcome = billing_sync_import_period(settings=billing_settings, period=period)
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
 
     new = ArrowSyncRun.objects.exclude(pk__in=[stale.pk, other_period.pk]).get()
     assert new.state == SyncRunState.SUCCEEDED and outcome["items_created"] > 0

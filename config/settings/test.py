@@ -1,6 +1,6 @@
 """Settings for the test suite: the base settings, with tasks run in-process."""
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import env_bool
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)

@@ -1,4 +1,4 @@
-"""Errors as JSON: DRF's handler, domain errors mapped to HTTP codes, JSON 404/500 pages."""
+"""Errors as JSON: DRF's handler, domain errors with their own status and body, JSON 404/500 pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
@@ -6,23 +6,17 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.services.invoices import InvoiceNotPending
-
-# Domain exceptions of the services, and the HTTP status they map to. Apps register theirs.
-DOMAIN_ERRORS: dict[type[Exception], int] = {InvoiceNotPending: status.HTTP_409_CONFLICT}
-
-
-def register_domain_error(exc_class: type[Exception], http_status: int) -> None:
-    DOMAIN_ERRORS[exc_class] = http_status
+from core.errors import DomainError
 
 
 def exception_handler(exc, context):
+    """DRF's errors as DRF answers them; a `DomainError` with its status and body; a Django
+    `ValidationError` as a 400 naming its fields. Anything else is left to Django (a JSON 500)."""
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
-    for exc_class, http_status in DOMAIN_ERRORS.items():
-        if isinstance(exc, exc_class):
-            return Response({"detail": str(exc)}, status=http_status)
+    if isinstance(exc, DomainError):
+        return Response(exc.response_body(), status=exc.http_status)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

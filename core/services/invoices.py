@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import Conflict
 from core.models import Customer, Invoice, InvoiceItem
 from core.services.bulk_rows import objects_update, rows_insert
 
@@ -25,7 +26,7 @@ ITEM_FIELDS = {
 RELATION_IDS = {"resource_id": "resource", "project_id": "project"}
 
 
-class InvoiceNotPending(Exception):
+class InvoiceNotPending(Conflict):
     """A write was attempted on an invoice that has been issued (or paid/canceled)."""
 
     def __init__(self, invoice: Invoice):
@@ -43,9 +44,9 @@ def next_month(period: datetime.date) -> datetime.date:
 
 def period_bounds(period: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """First and last second of a month, as aware datetimes (UTC)."""
-    start = datetime.datetime.combine(period, datetime.time.min, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime.combine(period, datetime.time.min, tzinfo=datetime.UTC)
     end = datetime.datetime.combine(
-        next_month(period) - datetime.timedelta(days=1), datetime.time(23, 59, 59), tzinfo=datetime.timezone.utc
+        next_month(period) - datetime.timedelta(days=1), datetime.time(23, 59, 59), tzinfo=datetime.UTC
     )
     return start, end
 

@@ -11,8 +11,8 @@ from core.tests.factories import CustomerFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 
-START = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-END = datetime.datetime(2026, 1, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)
+START = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+END = datetime.datetime(2026, 1, 31, 23, 59, 59, tzinfo=datetime.UTC)
 
 
 def add_item(invoice, amount="10.00"):

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from arrow_client import (
+    EXPORT_DATE_FORMATS,
     ArrowAuthError,
     ArrowClient,
     ArrowNotFound,
-    EXPORT_DATE_FORMATS,
     BillingExportPage,
     ExportFilters,
     Period,

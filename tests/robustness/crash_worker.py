@@ -36,10 +36,10 @@ def setup(options) -> dict:
 def run_import(options) -> dict:
     from arrow_client import Period
     from arrow_integration.models import ArrowSettings
-    from arrow_integration.services.billing_sync import billing_sync_import_period
+    from arrow_integration.services.billing.import_period import billing_sync_import_period
 
     arrow_settings = ArrowSettings.objects.get(pk=options.settings)
-    return billing_sync_import_period(settings=arrow_settings, period=Period.parse(options.period))
+    return billing_sync_import_period(settings=arrow_settings, period=Period.parse(options.period)).outcome
 
 
 def report(options) -> dict:

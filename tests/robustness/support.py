@@ -8,19 +8,19 @@ knob's generated lines included) belongs to a mapping and must be charged exactl
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from django.db import connections
 
 from arrow_client import BillingLine, Period, consumption_totals
 from arrow_emulator.seeds import CUSTOMERS
+from arrow_integration.choices import BILLING_EXPORT_SOURCE
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowBillingSyncItem, ArrowCustomerMapping, ArrowSettings
-from arrow_integration.services.billing_lines import BILLING_EXPORT_SOURCE
-from arrow_integration.services.consumption_apply import PROVISIONAL_ITEM_SOURCE
+from arrow_integration.services.consumption.apply import PROVISIONAL_ITEM_SOURCE
 from core.models import InvoiceItem, Resource
 from core.tests.factories import CustomerFactory, OfferingFactory, ProjectFactory, ResourceFactory
 

@@ -21,12 +21,12 @@ from django.db import connection
 from django.utils import timezone
 
 from arrow_client import Period
-from arrow_integration.choices import SyncRunKind, SyncRunState
-from arrow_integration.models import ArrowBillingSync, ArrowConsumptionRecord, ArrowSettings, ArrowSyncRun
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.consumption import consumption_sync_period
 from arrow_emulator.seeds import LICENSES, PRODUCTS
 from arrow_emulator.state import EXPORT_PAGE_SIZE
+from arrow_integration.choices import SyncRunKind, SyncRunState
+from arrow_integration.models import ArrowBillingSync, ArrowConsumptionRecord, ArrowSettings, ArrowSyncRun
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.consumption.sync import consumption_sync_period
 from tests.robustness.support import (
     all_customers_map,
     billed_amount_by_line,
@@ -150,7 +150,7 @@ def test_billing_import_and_consumption_sync_at_once_charge_each_license_month_t
     def billing():
         if first != "billing":
             run_lock_wait_until_taken()
-        return billing_sync_import_period(settings=settings_again(arrow_settings.pk), period=previous_period)
+        return billing_sync_import_period(settings=settings_again(arrow_settings.pk), period=previous_period).outcome
 
     def consumption():
         if first != "consumption":

@@ -27,10 +27,10 @@ from arrow_client import Period
 from arrow_emulator.seeds import CUSTOMERS
 from arrow_integration.choices import BillingSyncState, SyncRunState
 from arrow_integration.models import ArrowBillingSync, ArrowSettings, ArrowSyncRun
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.services.consumption_reconciliation import consumption_reconciliation_run_period
-from arrow_integration.services.reconciliation import reconciliation_run_period
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.billing.statement_reconciliation import reconciliation_run_period
+from arrow_integration.services.consumption.reconciliation import consumption_reconciliation_run_period
+from arrow_integration.services.consumption.sync import consumption_sync_period
 from core.models import Invoice
 from core.services.invoices import invoice_issue
 from tests.robustness.support import (

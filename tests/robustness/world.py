@@ -25,8 +25,8 @@ from arrow_integration.models import (
     ArrowSettings,
     ArrowVendorOfferingMapping,
 )
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.consumption import consumption_sync_period
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.consumption.sync import consumption_sync_period
 from core.tests.factories import CustomerFactory, OfferingFactory, PlanFactory, ProjectFactory, ResourceFactory
 
 EXPORT_TYPE = "MSP_EXTENDED"

@@ -222,6 +222,3 @@ class FetchLicenseInfoRequestSerializer(serializers.Serializer):
 class FetchLicenseInfoResponseSerializer(serializers.Serializer):
     data = serializers.DictField()
 
-
-class ErrorResponseSerializer(serializers.Serializer):
-    error = serializers.CharField()

@@ -15,8 +15,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
 from arrow_integration.api.base import ArrowReferenceField, PeriodField
-from arrow_integration.models import ArrowSettings
-from arrow_integration.services.licenses import license_display_name
+from arrow_integration.api.serializers.billing import UuidOrUrlField
+from arrow_integration.services.licenses.links import license_display_name
 from core.api.fields import UuidOrUrlRelatedField
 from core.models import Offering, Project, Resource
 
@@ -68,9 +68,7 @@ class ImportLicenseRequestSerializer(serializers.Serializer):
 class SyncResourcesRequestSerializer(serializers.Serializer):
     period_from = PeriodField(required=False)
     period_to = PeriodField(required=False)
-    settings_uuid = ExistingObjectField(
-        view_name="arrow-settings-detail", queryset=ArrowSettings.objects.not_archived(), required=False
-    )
+    settings_uuid = UuidOrUrlField(required=False)
     offering_uuid = ExistingObjectField(view_name="offering-detail", queryset=Offering.objects.all(), required=False)
     project_uuid = ExistingObjectField(
         view_name="project-detail", queryset=Project.objects.select_related("customer"), required=False

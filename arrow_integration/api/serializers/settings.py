@@ -13,7 +13,7 @@ from rest_framework import serializers
 from arrow_integration.api.base import ArrowReferenceField
 from arrow_integration.choices import DEFAULT_CLASSIFICATION_FILTER, PriceSource
 from arrow_integration.models import ArrowSettings
-from arrow_integration.services.url_guard import UnsafeApiUrl, api_url_validate
+from arrow_integration.url_guard import UnsafeApiUrl, api_url_validate
 
 API_URL_MAX_LENGTH = 255
 API_KEY_MAX_LENGTH = 1024
@@ -180,10 +180,10 @@ class ArrowCustomerDiscoverySerializer(serializers.Serializer):
     """An Arrow customer with the reference's wire names."""
 
     reference = serializers.CharField()
-    companyName = serializers.CharField(source="company_name")  # noqa: N815 - wire name
+    companyName = serializers.CharField(source="company_name")
     email = serializers.CharField(allow_null=True)
     city = serializers.CharField(allow_null=True)
-    countryCode = serializers.CharField(source="country_code", allow_null=True)  # noqa: N815 - wire name
+    countryCode = serializers.CharField(source="country_code", allow_null=True)
 
 
 class WaldurCustomerBriefSerializer(serializers.Serializer):

@@ -1,56 +1,29 @@
 """Consumption actions of /api/admin/arrow/billing-syncs/ (mixed into the billing-syncs viewset).
 
 Queued actions (`trigger_consumption_sync`, `trigger_reconciliation`) validate everything first
-and answer 202 only once the task is queued. The other actions call one service or selector and
-answer 200. Domain errors of the consumption services answer `{"error": reason}` with their
-status (400, or 404 for an unknown resource or settings row); the GET actions also answer HEAD
-with `X-Result-Count`. Nothing here paginates or filters the billing-sync queryset.
+and answer 202 only once the task is queued (`api.base.enqueue`). The other actions call one
+service or selector and answer 200. Domain errors answer with their own status and body (the
+API's exception handler); the GET actions also answer HEAD with `X-Result-Count`. Nothing here
+paginates or filters the billing-sync queryset.
 """
 
 from __future__ import annotations
 
-import functools
-
 from drf_spectacular.utils import extend_schema
-from kombu.exceptions import OperationalError
-from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from arrow_integration.api.base import counted
+from arrow_integration.api.base import counted, enqueue, queued, settings_for_request
 from arrow_integration.api.serializers import consumption as serializers
 from arrow_integration.api.serializers.billing import QueuedResponseSerializer, ReconcileRequestSerializer
+from arrow_integration.errors import ActionRefused
 from arrow_integration.selectors import consumption as selectors
-from arrow_integration.services import raw_lookups, sync_control
-from arrow_integration.services.consumption_cleanup import cleanup_consumption
-from arrow_integration.services.consumption_history import sync_resource_historical_consumption
-from arrow_integration.services.consumption_requests import ConsumptionActionError, resource_get, settings_get
+from arrow_integration.selectors.configuration import resource_get
+from arrow_integration.services.consumption import raw_lookups
+from arrow_integration.services.consumption.cleanup import consumption_records_cleanup
+from arrow_integration.services.consumption.history import resource_consumption_history_sync
+from arrow_integration.services.runs.pause import scheduled_syncs_pause, scheduled_syncs_resume
 from arrow_integration.tasks.consumption import consumption_reconciliation, consumption_sync
-
-QUEUE_UNAVAILABLE = "The task queue is unavailable; try again later."
-
-
-def answers_domain_errors(view_method):
-    """Turn ConsumptionActionError into `{"error": message}` with the error's HTTP status."""
-
-    @functools.wraps(view_method)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return view_method(self, request, *args, **kwargs)
-        except ConsumptionActionError as exc:
-            return Response({"error": str(exc)}, status=exc.http_status)
-
-    return wrapper
-
-
-def _queue(task, *args, message: str) -> Response:
-    """Hand the task to the broker now; 202 only when that worked, 503 when the broker is down."""
-    try:
-        task.delay(*args)
-    except OperationalError:
-        return Response({"detail": QUEUE_UNAVAILABLE}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-    return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
 
 
 def _validated(serializer_class, request):
@@ -63,34 +36,32 @@ class ConsumptionActionsMixin:
     @extend_schema(request=serializers.TriggerConsumptionSyncRequestSerializer,
                    responses={202: QueuedResponseSerializer})
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def trigger_consumption_sync(self, request):
         data = _validated(serializers.TriggerConsumptionSyncRequestSerializer, request)
-        settings = settings_get(data.get("settings_uuid"))
-        resource = resource_get(data["resource_uuid"]) if data.get("resource_uuid") else None
+        settings = settings_for_request(data.get("settings_uuid"))
+        resource = resource_get(data["resource_uuid"], field="resource_uuid") if data.get("resource_uuid") else None
         if resource is not None and not resource.backend_id.strip():
-            raise ValidationError({"resource_uuid": ["The resource is not linked to an Arrow license."]})
+            raise ActionRefused("The resource is not linked to an Arrow license.", field="resource_uuid")
         period = data["period"]
-        return _queue(consumption_sync, str(settings.uuid), str(period), str(resource.uuid) if resource else None,
-                      message=f"Consumption sync for {period} scheduled.")
+        enqueue(consumption_sync, request=request, settings=settings, period=period,
+                args=(str(resource.uuid) if resource else None,))
+        return queued(f"Consumption sync for {period} scheduled.")
 
     @extend_schema(request=ReconcileRequestSerializer, responses={202: QueuedResponseSerializer})
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def trigger_reconciliation(self, request):
         data = _validated(ReconcileRequestSerializer, request)
-        settings = settings_get(data.get("settings_uuid"))
+        settings = settings_for_request(data.get("settings_uuid"))
         period = data["period"]
-        return _queue(consumption_reconciliation, str(settings.uuid), str(period), data["force"],
-                      message=f"Consumption reconciliation for {period} scheduled.")
+        enqueue(consumption_reconciliation, request=request, settings=settings, period=period, args=(data["force"],))
+        return queued(f"Consumption reconciliation for {period} scheduled.")
 
     @extend_schema(request=serializers.HistoricalConsumptionRequestSerializer,
                    responses=serializers.HistoricalConsumptionResponseSerializer)
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def sync_resource_historical_consumption(self, request):
         data = _validated(serializers.HistoricalConsumptionRequestSerializer, request)
-        result = sync_resource_historical_consumption(
+        result = resource_consumption_history_sync(
             resource_uuid=data["resource_uuid"], period_from=data.get("period_from"),
             period_to=data.get("period_to"), force=data["force"], dry_run=data["dry_run"],
         )
@@ -99,11 +70,10 @@ class ConsumptionActionsMixin:
     @extend_schema(request=serializers.CleanupConsumptionRequestSerializer,
                    responses=serializers.CleanupConsumptionResponseSerializer)
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def cleanup_consumption(self, request):
         data = _validated(serializers.CleanupConsumptionRequestSerializer, request)
-        resource = resource_get(data["resource_uuid"]) if data.get("resource_uuid") else None
-        result = cleanup_consumption(
+        resource = resource_get(data["resource_uuid"], field="resource_uuid") if data.get("resource_uuid") else None
+        result = consumption_records_cleanup(
             period_from=data.get("period_from"), period_to=data.get("period_to"), resource=resource,
             only_finalized=data["only_finalized"], only_unfinalized=data["only_unfinalized"], dry_run=data["dry_run"],
         )
@@ -111,19 +81,16 @@ class ConsumptionActionsMixin:
 
     @extend_schema(request=serializers.SyncPauseRequestSerializer, responses=serializers.SyncPauseResponseSerializer)
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def pause_sync(self, request):
         data = _validated(serializers.SyncPauseRequestSerializer, request)
-        return Response(sync_control.pause_sync(settings_uuid=data.get("settings_uuid"),
-                                                pause_global=data["pause_global"]))
+        return Response(scheduled_syncs_pause(settings_uuid=data.get("settings_uuid"), pause_global=data["pause_global"]))
 
     @extend_schema(request=serializers.SyncPauseRequestSerializer, responses=serializers.SyncPauseResponseSerializer)
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def resume_sync(self, request):
         data = _validated(serializers.SyncPauseRequestSerializer, request)
-        return Response(sync_control.resume_sync(settings_uuid=data.get("settings_uuid"),
-                                                 pause_global=data["pause_global"]))
+        return Response(scheduled_syncs_resume(settings_uuid=data.get("settings_uuid"),
+                                               pause_global=data["pause_global"]))
 
     @extend_schema(responses=serializers.ConsumptionStatusSerializer)
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
@@ -144,26 +111,23 @@ class ConsumptionActionsMixin:
     @extend_schema(request=serializers.FetchConsumptionRequestSerializer,
                    responses=serializers.FetchConsumptionResponseSerializer)
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def fetch_consumption(self, request):
         data = _validated(serializers.FetchConsumptionRequestSerializer, request)
-        return Response(raw_lookups.fetch_consumption(license_reference=data["license_reference"],
+        return Response(raw_lookups.consumption_fetch_raw(license_reference=data["license_reference"],
                                                       period=data["period"]))
 
     @extend_schema(request=serializers.FetchBillingExportRequestSerializer,
                    responses=serializers.FetchBillingExportResponseSerializer)
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def fetch_billing_export(self, request):
         data = _validated(serializers.FetchBillingExportRequestSerializer, request)
-        return Response(raw_lookups.fetch_billing_export(
+        return Response(raw_lookups.billing_export_fetch_raw(
             period_from=data["period_from"], period_to=data["period_to"], classification=data.get("classification"),
         ))
 
     @extend_schema(request=serializers.FetchLicenseInfoRequestSerializer,
                    responses=serializers.FetchLicenseInfoResponseSerializer)
     @action(detail=False, methods=["post"])
-    @answers_domain_errors
     def fetch_license_info(self, request):
         data = _validated(serializers.FetchLicenseInfoRequestSerializer, request)
-        return Response(raw_lookups.fetch_license_info(license_reference=data["license_reference"]))
+        return Response(raw_lookups.license_info_fetch_raw(license_reference=data["license_reference"]))

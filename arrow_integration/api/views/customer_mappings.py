@@ -5,39 +5,21 @@ The license actions (discover_licenses, link_resource, import_license, fetch_arr
 archives the mapping (`services.configuration_archive`): 204, then 404; its billing stays.
 """
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
-from rest_framework import status, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from arrow_integration.api.base import AdminViewSetMixin, counted
+from arrow_integration.api.base import AdminViewSetMixin, counted, settings_for_request
 from arrow_integration.api.filters.configuration import ArrowCustomerMappingFilter
 from arrow_integration.api.serializers import mappings as serializers
 from arrow_integration.api.serializers.settings import AvailableCustomersResponseSerializer
 from arrow_integration.api.views.license_actions import LicenseActionsMixin
-from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
-from arrow_integration.selectors.configuration import active_settings_get, customer_billing_summary
-from arrow_integration.services import discovery, mappings
-from arrow_integration.services.configuration_archive import customer_mapping_archive
-
-
-class ArrowNotConfigured(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "No active Arrow settings: configure Arrow first."
-    default_code = "arrow_not_configured"
-
-
-def settings_from_request_or_active(settings_uuid) -> ArrowSettings:
-    """The settings named by UUID (404 if unknown), else the active ones (400 if none)."""
-    if settings_uuid:
-        return get_object_or_404(ArrowSettings.objects.not_archived(), uuid=settings_uuid)
-    arrow_settings = active_settings_get()
-    if arrow_settings is None:
-        raise ArrowNotConfigured()
-    return arrow_settings
+from arrow_integration.models import ArrowCustomerMapping
+from arrow_integration.selectors.configuration import customer_billing_summary
+from arrow_integration.services.configuration import discovery, mappings
+from arrow_integration.services.configuration.archive import customer_mapping_archive
 
 
 class ArrowCustomerMappingViewSet(LicenseActionsMixin, AdminViewSetMixin, viewsets.ModelViewSet):
@@ -79,14 +61,14 @@ class ArrowCustomerMappingViewSet(LicenseActionsMixin, AdminViewSetMixin, viewse
         """Refresh the Arrow company names of the mappings from Arrow (200 `{"updated": N}`)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        arrow_settings = settings_from_request_or_active(serializer.validated_data.get("settings_uuid"))
+        arrow_settings = settings_for_request(serializer.validated_data.get("settings_uuid"))
         return Response({"updated": mappings.customer_mappings_sync_from_arrow(arrow_settings)})
 
     @extend_schema(responses=AvailableCustomersResponseSerializer, filters=False)
     @action(detail=False, methods=["get"])
     def available_customers(self, request):
         """Arrow customers of the active settings that are not mapped yet, with suggestions."""
-        found = discovery.customers_available(settings_from_request_or_active(None))
+        found = discovery.customers_available(settings_for_request(None, field=None))
         return counted(AvailableCustomersResponseSerializer(found).data, count=len(found.arrow_customers))
 
     @extend_schema(responses=serializers.CustomerBillingSummarySerializer)

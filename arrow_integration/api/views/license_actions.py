@@ -1,6 +1,6 @@
 """License actions of /api/admin/arrow/customer-mappings/{uuid}/: discover, link, import, live data.
 
-Thin: validate input, call one service of `arrow_integration.services.licenses` or
+Thin: validate input, call one service of `arrow_integration.services.licenses.links` or
 `customer_arrow_data`, shape the answer. Every action answers 200 (the official client accepts
 nothing else); invalid input is a 400 naming the field, unknown objects a 404, Arrow failures a 400.
 """
@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 
 from arrow_integration.api.base import counted
 from arrow_integration.api.serializers import licenses as serializers
-from arrow_integration.services.customer_arrow_data import customer_arrow_data_fetch
-from arrow_integration.services.licenses import license_import, license_link_resource, licenses_discover
+from arrow_integration.services.licenses.customer_arrow_data import customer_arrow_data_fetch
+from arrow_integration.services.licenses.links import license_import, license_link_resource, licenses_discover
 
 
 class LicenseActionsMixin:

@@ -1,21 +1,19 @@
 """Resource import action of /api/admin/arrow/billing-syncs/: `sync_resources` (synchronous, 200).
 
 Thin: validate the body (periods, settings, offering, project, force_import), pick the settings
-(the given ones, else the active ones), call `services.resources.resources_sync_from_billing`
+(`api.base.settings_for_request`), call `services.resources.resources_sync_from_billing`
 and return its counters.
 """
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 
-from arrow_integration.api.base import counted
+from arrow_integration.api.base import counted, settings_for_request
 from arrow_integration.api.serializers.licenses import (
     SyncResourcesRequestSerializer,
     SyncResourcesResponseSerializer,
 )
-from arrow_integration.models import ArrowSettings
-from arrow_integration.services.resources import resources_sync_from_billing
+from arrow_integration.services.licenses.resource_sync import resources_sync_from_billing
 
 
 class ResourceSyncActionsMixin:
@@ -26,9 +24,7 @@ class ResourceSyncActionsMixin:
         body = SyncResourcesRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         options = body.validated_data
-        arrow_settings = options.get("settings_uuid") or ArrowSettings.objects.filter(is_active=True).first()
-        if arrow_settings is None:
-            raise ValidationError({"settings_uuid": ["No active Arrow settings; pass settings_uuid."]})
+        arrow_settings = settings_for_request(options.get("settings_uuid"))
         result = resources_sync_from_billing(
             arrow_settings=arrow_settings,
             period_from=options.get("period_from"),

@@ -1,7 +1,7 @@
 """/api/admin/arrow/settings/: CRUD of Arrow settings plus credential checks and customer discovery.
 
 Thin: serializers validate, `services.settings`/`services.discovery` talk to Arrow and write.
-Arrow failures become 400 with a message naming the problem (registered in `api.base`), except in
+Arrow failures become 400 with a message naming the problem (`api.base.exception_handler`), except in
 `validate_credentials`, whose answer to a bad key or an unreachable Arrow is 200 `valid: false`.
 DELETE archives the row and its mappings (`services.configuration_archive`): 204, then 404.
 """
@@ -16,13 +16,9 @@ from arrow_integration.api.base import AdminViewSetMixin
 from arrow_integration.api.filters.configuration import ArrowSettingsFilter
 from arrow_integration.api.serializers import settings as serializers
 from arrow_integration.models import ArrowSettings
-from arrow_integration.services import discovery
-from arrow_integration.services import settings as settings_services
-from arrow_integration.services.configuration_archive import arrow_settings_archive
-from core.api.exceptions import register_domain_error
-
-register_domain_error(settings_services.SettingsConflict, status.HTTP_409_CONFLICT)
-register_domain_error(settings_services.StillReferenced, status.HTTP_409_CONFLICT)
+from arrow_integration.services.configuration import discovery
+from arrow_integration.services.configuration import settings as settings_services
+from arrow_integration.services.configuration.archive import arrow_settings_archive
 
 
 class ArrowSettingsViewSet(AdminViewSetMixin, viewsets.ModelViewSet):

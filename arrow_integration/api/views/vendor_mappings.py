@@ -13,8 +13,8 @@ from arrow_integration.api.filters.configuration import ArrowVendorOfferingMappi
 from arrow_integration.api.serializers import mappings as serializers
 from arrow_integration.models import ArrowVendorOfferingMapping
 from arrow_integration.selectors.configuration import active_settings_get
-from arrow_integration.services import mappings
-from arrow_integration.services.settings import configuration_delete
+from arrow_integration.services.configuration import mappings
+from arrow_integration.services.configuration.settings import configuration_delete
 
 
 class ArrowVendorOfferingMappingViewSet(AdminViewSetMixin, viewsets.ModelViewSet):

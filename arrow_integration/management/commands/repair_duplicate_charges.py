@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from arrow_integration.management.command_output import RawStream
-from arrow_integration.services.duplicate_charges import (
+from arrow_integration.services.billing.duplicate_charges import (
     CREDIT,
     REMOVE,
     SETTLED,

@@ -5,14 +5,17 @@ as the `sync_resources` API action) with a progress bar over the export pages, a
 counters. With `--dry-run` it lists what it would create or change and writes nothing.
 """
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from arrow_client import ArrowError, Period
 from arrow_integration.management.command_output import RawStream
-from arrow_integration.models import ArrowSettings
-from arrow_integration.services.resources import resources_sync_from_billing
+from arrow_integration.selectors.configuration import arrow_settings_get
+from arrow_integration.services.licenses.resource_sync import resources_sync_from_billing
+from core.errors import DomainError
 from core.models import Offering, Project
 
 COUNTERS = (
@@ -26,6 +29,15 @@ def _period(text: str) -> Period:
         return Period.parse(text)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _uuid(value: str | None, option: str) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise CommandError(f"{option}: {value!r} is not a UUID.") from None
 
 
 def _by_uuid(model, value: str | None, option: str):
@@ -53,11 +65,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
 
     def handle(self, *args, **options):
-        arrow_settings = _by_uuid(ArrowSettings, options["arrow_settings"], "--arrow-settings") or (
-            ArrowSettings.objects.filter(is_active=True).first()
-        )
-        if arrow_settings is None:
-            raise CommandError("No active Arrow settings; pass --arrow-settings.")
+        try:
+            arrow_settings = arrow_settings_get(_uuid(options["arrow_settings"], "--arrow-settings"),
+                                                field="--arrow-settings")
+        except DomainError as exc:
+            raise CommandError(f"--arrow-settings: {exc}") from None
         dry_run = options["dry_run"]
         bar = tqdm(desc="Arrow export pages", unit="page", file=RawStream(self.stderr), disable=options["no_progress"])
 

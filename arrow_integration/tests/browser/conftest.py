@@ -26,8 +26,6 @@ from pathlib import Path
 
 import pytest
 
-# Billing settings on the emulator and the demo customers mapped (see billing_support).
-from arrow_integration.tests.billing_support import billing_settings, mapped  # noqa: F401 - fixtures
 from arrow_integration.tests.browser.pages import BrowserLog, login
 
 CHROMIUM_PATH = Path(os.environ.get("WALDUR_ARROW_CHROMIUM", "/usr/bin/chromium"))
@@ -109,7 +107,7 @@ def imported_month(billing_settings, mapped):
     """The previous month imported from the emulator by a real billing run; (period, run)."""
     from arrow_integration.choices import SyncRunKind
     from arrow_integration.models import ArrowSyncRun
-    from arrow_integration.services.billing_sync import billing_sync_import_period
+    from arrow_integration.services.billing.import_period import billing_sync_import_period
     from arrow_integration.tests.billing_support import early_in_current_month, previous_period
 
     period = previous_period()

@@ -18,9 +18,9 @@ import pytest
 from arrow_client.periods import Period
 from arrow_integration.choices import SyncRunKind
 from arrow_integration.models import ArrowBillingSyncItem, ArrowSettings, ArrowSyncRun
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.reconciliation import reconciliation_run_period
-from core.services.demo_summary import demo_seed_with_summary
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.billing.statement_reconciliation import reconciliation_run_period
+from arrow_integration.services.configuration.demo import demo_seed_with_summary
 
 IMPORTED_MONTHS = 4
 # Days into the current month: the previous month is validated by then (the emulator's delay is 5).
