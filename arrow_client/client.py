@@ -152,7 +152,7 @@ class ArrowClient:
         while True:
             answer = self._transport.request("POST", LICENSE_SEARCH_PATH, body=body,
                                              params={"page": page_number, "per_page": per_page})
-            found, info = self._parse(LICENSE_SEARCH_PATH, "POST", lambda: payloads.parse_license_search(answer))
+            found, info = self._parse(LICENSE_SEARCH_PATH, "POST", lambda: payloads.parse_license_search(answer))  # noqa: B023 - called at once, in this iteration
             yield from found
             if page_number >= info.total_pages or not found:
                 return
@@ -390,7 +390,7 @@ class ArrowClient:
             body = self._transport.request("GET", path, params={"page": page_number, "per_page": per_page})
 
             def parse() -> tuple[list[T], PageInfo]:
-                data, pagination = payloads.unwrap(body)
+                data, pagination = payloads.unwrap(body)  # noqa: B023 - called at once, in this iteration
                 items = parser(data)
                 return items, payloads.parse_page_info(pagination, item_count=len(items))
 

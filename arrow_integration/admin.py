@@ -34,7 +34,7 @@ class ArrowSettingsAdminForm(forms.ModelForm):
 
     class Meta:
         model = ArrowSettings
-        exclude = ["api_key_encrypted"]
+        exclude = ["api_key_encrypted"]  # noqa: DJ006 - every field but the encrypted key
 
     def _get_validation_exclusions(self):
         # The single-active constraint is kept by deactivating the other rows on save

@@ -306,6 +306,9 @@ class ArrowBillingExportPage(models.Model):
                                     name="arrow_billing_export_page_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"page {self.number} of {self.report_period:%Y-%m}"
+
 
 class ArrowUnchargedLine(UuidModel):
     """An export line that was read but not charged, and why (SPEC 6.10).

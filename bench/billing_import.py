@@ -127,7 +127,7 @@ def import_undo() -> None:
 
     with transaction.atomic(), connection.cursor() as cursor:
         for model in (ArrowBillingSyncItem, ArrowBillingSync, InvoiceItem, Invoice):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 - table names from model meta
 
 
 def export_read(*, settings, period) -> int:

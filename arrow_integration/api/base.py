@@ -39,7 +39,7 @@ class AdminAutoSchema(AutoSchema):
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
-        if "{%s}" % LOOKUP_PARAMETER in self.path:
+        if f"{{{LOOKUP_PARAMETER}}}" in self.path:
             parameters.append(OpenApiParameter(LOOKUP_PARAMETER, OpenApiTypes.UUID, OpenApiParameter.PATH))
         return parameters
 

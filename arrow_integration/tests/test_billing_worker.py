@@ -64,7 +64,7 @@ def worker_queue(tmp_path):
                "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"]
     workers = []
     for number in range(WORKERS):
-        log = open(tmp_path / f"worker-{number}.log", "w")  # noqa: SIM115 - closed below
+        log = open(tmp_path / f"worker-{number}.log", "w")
         workers.append((subprocess.Popen([*command, "-n", f"{queue}-{number}@%h"], cwd=PROJECT_DIR, env=env,
                                          stdout=log, stderr=subprocess.STDOUT), log))
     try:

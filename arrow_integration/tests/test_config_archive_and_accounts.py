@@ -12,6 +12,7 @@ from arrow_integration.services.consumption.sync import consumption_sync_period
 from arrow_integration.tests.billing_support import BALTIC, EXPORT_TYPE, NORDIC
 from arrow_integration.tests.consumption_support import resource_link
 from arrow_integration.tests.factories import ArrowCustomerMappingFactory, ArrowSettingsFactory
+from arrow_integration.tests.periods import current_period, previous_period
 from core.models import InvoiceItem
 from core.tests.factories import CustomerFactory, ProjectFactory
 
@@ -19,7 +20,6 @@ pytestmark = pytest.mark.django_db
 SETTINGS_URL = "/api/admin/arrow/settings/"
 MAPPINGS_URL = "/api/admin/arrow/customer-mappings/"
 
-from arrow_integration.tests.periods import current_period, previous_period
 
 
 def save_settings(client, emulator, *, api_url=None, mappings=(), **extra):

@@ -17,12 +17,12 @@ from arrow_integration.choices import SyncRunState
 from arrow_integration.models import ArrowSettings, ArrowSyncRun
 from arrow_integration.services.billing.import_period import billing_sync_import_period
 from arrow_integration.services.consumption.sync import consumption_sync_period
+from arrow_integration.tests.periods import current_period
 
 pytestmark = pytest.mark.django_db
 
 INTERNAL_URLS = ["http://[::1]:8199/", "http://10.0.0.1:6379/", "http://169.254.169.254/latest/meta-data/"]
 STORED_KEY = "stored-arrow-key-7f3c"
-from arrow_integration.tests.periods import current_period
 
 ADMIN_ADD_URL = "/admin/arrow_integration/arrowsettings/add/"
 

@@ -157,7 +157,7 @@ def rows_insert(model: type[models.Model], rows: Sequence[dict[str, Any]], *,
 def _insert(connection, meta, fields, values: list[list], return_ids: bool) -> list[int]:
     quote = connection.ops.quote_name
     batch = max(1, min(connection.ops.bulk_batch_size(fields, values), MAX_ROWS_PER_STATEMENT))
-    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) VALUES "
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) VALUES "  # noqa: S608 - names from model meta, values as parameters
     row_sql = f"({', '.join(['%s'] * len(fields))})"
     tail = f" RETURNING {quote(meta.pk.column)}" if return_ids else ""
     ids: list[int] = []
@@ -184,7 +184,7 @@ def _insert_sqlite(connection, meta, fields, values: list[list], return_ids: boo
         return _insert(connection, meta, fields, values, return_ids)
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(meta.pk.column)
-    sql = (f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "
+    sql = (f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608 - names from model meta, values as parameters
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
@@ -193,7 +193,7 @@ def _insert_sqlite(connection, meta, fields, values: list[list], return_ids: boo
         cursor.execute("SELECT last_insert_rowid()")
         last = cursor.fetchone()[0]
         first = last - len(values) + 1
-        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {pk} BETWEEN %s AND %s", [first, last])
+        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {pk} BETWEEN %s AND %s", [first, last])  # noqa: S608 - names from model meta, values as parameters
         if cursor.fetchone()[0] != len(values):  # pragma: no cover - AUTOINCREMENT ids are consecutive
             raise RuntimeError(f"{len(values)} rows inserted into {meta.db_table}, but ids {first}..{last} "
                                "are not all theirs")
@@ -240,7 +240,7 @@ def rows_update(model: type[models.Model], fields: Sequence[str], rows: Sequence
     quote = connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
     adapters = [_adapter(field, connection) for field in columns]
-    sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(field.column)} = %s' for field in columns)} "
+    sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(field.column)} = %s' for field in columns)} "  # noqa: S608 - names from model meta, values as parameters
            f"WHERE {quote(meta.pk.column)} = %s")
     params = [
         [value if adapt is None else adapt(value, connection) for value, adapt in zip(row[:-1], adapters, strict=True)]
@@ -269,14 +269,14 @@ def _update_postgresql(connection, meta, columns, params: list[list]) -> None:
     names = [quote(field.column) for field in columns]
     scratch = quote(f"bulk_update_{meta.db_table}")
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {scratch} AS SELECT {', '.join(names)}, {pk} FROM {table} "
+        cursor.execute(f"CREATE TEMPORARY TABLE {scratch} AS SELECT {', '.join(names)}, {pk} FROM {table} "  # noqa: S608 - names from model meta, values as parameters
                        "WITH NO DATA")
         try:
             with cursor.cursor.copy(f"COPY {scratch} ({', '.join(names)}, {pk}) FROM STDIN") as copy:
                 for row in params:
                     copy.write_row(row)
             assignments = ", ".join(f"{name} = {scratch}.{name}" for name in names)
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM {scratch} WHERE {table}.{pk} = {scratch}.{pk}")
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM {scratch} WHERE {table}.{pk} = {scratch}.{pk}")  # noqa: S608 - names from model meta, values as parameters
         finally:
             cursor.execute(f"DROP TABLE {scratch}")
 

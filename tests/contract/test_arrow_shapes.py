@@ -294,7 +294,7 @@ def test_billing_export_filters_by_line_and_subscription(emulator):
 def test_monthly_consumption_in_both_parameter_styles(emulator, start, end):
     # Node tests/consumption/mocks/consumption.mocks.ts sends billingMonthStart/End.
     data = ok_data(get(emulator, "consumption/monthly/license/XSP5000301", **{start: "2025-01", end: "2025-01"}))
-    assert set(data) == {"headers", "lines"} and CONSUMPTION_COLUMNS <= set(data["headers"])
+    assert set(data) == {"headers", "lines"} and set(data["headers"]) >= CONSUMPTION_COLUMNS
     assert data["lines"] and all(isinstance(value, str) for line in data["lines"] for value in line)
 
 

@@ -130,7 +130,7 @@ def run_at_once(*calls: Callable[[], object]) -> list[object]:
         try:
             barrier.wait()
             results[index] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test, which asserts on it
+        except BaseException as exc:
             results[index] = exc
         finally:
             connections.close_all()

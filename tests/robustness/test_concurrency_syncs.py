@@ -132,7 +132,7 @@ def test_two_consumption_syncs_of_the_same_month_write_each_record_and_item_once
     records = ArrowConsumptionRecord.objects.filter(billing_period=previous_period.first_day)
     assert {record.license_reference: record.consumed_sell for record in records} == expected
     assert len(expected) >= SCALE_LICENSES - len(IAAS_FREE_DEMO_LICENSES)
-    assert provisional_items_by_license() == {reference: 1 for reference in charged}
+    assert provisional_items_by_license() == dict.fromkeys(charged, 1)
 
 
 @pytest.mark.parametrize("first", ["billing", "consumption"])

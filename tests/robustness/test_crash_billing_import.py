@@ -157,6 +157,6 @@ def test_import_killed_mid_way_completes_on_the_next_run_without_duplicates_or_g
     assert len(expected) > SCALE_LINES * 0.9
     assert rerun["failures"] == {} and rerun["mappings_imported"] == len(CUSTOMERS)
     assert (rerun["items_created"], rerun["items_unchanged"]) == (len(expected) - committed, committed)
-    assert found["sync_items"] == {reference: 1 for reference in expected}
+    assert found["sync_items"] == dict.fromkeys(expected, 1)
     assert {reference: Decimal(amount) for reference, amount in found["billed"].items()} == expected
     assert [state for _, state in found["syncs"]] == [BillingSyncState.SYNCED] * len(CUSTOMERS)

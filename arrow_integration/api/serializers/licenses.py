@@ -37,7 +37,7 @@ class ExistingObjectField(UuidOrUrlRelatedField):
             if getattr(exc, "detail", None) and any(
                 getattr(item, "code", None) == "does_not_exist" for item in exc.detail
             ):
-                raise NotFound({self.field_name: [str(item) for item in exc.detail]})
+                raise NotFound({self.field_name: [str(item) for item in exc.detail]}) from None
             raise
 
 

@@ -29,11 +29,10 @@ from django.db import transaction
 
 from arrow_client import Period
 from arrow_integration.choices import COMPENSATION_THRESHOLD
-from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
+from arrow_integration.models import ArrowBillingSyncItem
 from arrow_integration.services.billing.line_builders import sync_item_invoiced_amount
 from arrow_integration.services.billing.line_charges import sync_item_compensate
 from arrow_integration.services.billing.line_identity import sync_totals_refresh
-from arrow_integration.services.runs.locks import write_lock_acquire
 from core.services.invoices import invoice_item_delete
 
 REMOVE = "remove"  # delete the charge from its pending invoice
@@ -94,7 +93,6 @@ def duplicate_charge_settle(charge: DuplicateCharge, *, today: datetime.date | N
     that settling twice does nothing more); returns what was done. Raises `InvoiceNotPending`
     when the customer has no pending invoice that may take a credit."""
     with transaction.atomic():
-        write_lock_acquire(ArrowBillingSync)
         item = ArrowBillingSyncItem.objects.select_related(*_RELATED).filter(
             pk=charge.item_id, duplicate_of__isnull=False
         ).first()

@@ -51,7 +51,6 @@ from arrow_integration.services.billing.line_identity import sync_totals_refresh
 from arrow_integration.services.billing.month_validation import billing_sync_validate_if_complete
 from arrow_integration.services.billing.page_records import PageRecords, page_records_replace
 from arrow_integration.services.billing.uncharged import uncharged_lines_replace
-from arrow_integration.services.runs.locks import write_lock_acquire
 from arrow_integration.services.runs.period_job import period_job
 from arrow_integration.services.runs.records import sync_run_progress
 from core.models import InvoiceItem
@@ -130,7 +129,6 @@ def billing_sync_import_mapping(
     """
     result = MappingImport()
     with transaction.atomic():
-        write_lock_acquire(ArrowBillingSync)
         sync = billing_sync_get_or_create(mapping=mapping, period=period)
         sync.customer_mapping = mapping
         # Only references are kept for the whole month; items are compared one batch at a time.

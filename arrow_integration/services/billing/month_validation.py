@@ -20,7 +20,6 @@ from arrow_client import ArrowClient, BillingLine, Period
 from arrow_integration.choices import BillingSyncState, SyncRunKind
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowSyncRun
 from arrow_integration.services.billing.grouping import MappingIndex, billing_export_group, export_client
-from arrow_integration.services.runs.locks import write_lock_acquire
 from arrow_integration.services.runs.period_job import period_job
 from core.services.bulk_rows import objects_update
 
@@ -116,7 +115,6 @@ def billing_validation_check_period(
         with grouping.spool:
             for sync in syncs:
                 with transaction.atomic():
-                    write_lock_acquire(ArrowBillingSync)
                     missing = sync_items_refresh_validation(sync, grouping.spool.lines(sync.customer_mapping_id))
                     if billing_sync_validate_if_complete(sync, today=today, missing=missing):
                         job.outcome["validated"].append(sync.customer_mapping.arrow_reference)

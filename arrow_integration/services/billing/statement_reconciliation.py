@@ -36,7 +36,6 @@ from arrow_integration.services.billing.line_builders import sync_item_invoiced_
 from arrow_integration.services.billing.line_charges import sync_item_compensate
 from arrow_integration.services.billing.line_identity import sync_items_adopt, sync_totals_refresh
 from arrow_integration.services.billing.month_validation import billing_sync_validate_if_complete
-from arrow_integration.services.runs.locks import write_lock_acquire
 from arrow_integration.services.runs.period_job import period_job
 from arrow_integration.services.runs.records import sync_run_progress
 from core.services.bulk_rows import objects_update
@@ -81,7 +80,6 @@ def reconciliation_apply_sync(
     period = Period.from_date(sync.report_period)
     source = settings.invoice_price_source
     with transaction.atomic():
-        write_lock_acquire(ArrowBillingSync)
         charging = _charging_items(sync, settings).select_related("invoice_item__invoice__customer",
                                                                     "compensation_item__invoice")
         items = {item.arrow_line_reference: item for item in charging}

@@ -21,7 +21,6 @@ from django.db.models import Exists, OuterRef
 from arrow_client import BillingLine, Period
 from arrow_integration.choices import UnchargedReason
 from arrow_integration.models import ArrowBillingSyncItem, ArrowUnchargedLine
-from arrow_integration.services.runs.locks import write_lock_acquire
 
 ZERO = Decimal(0)
 NO_CUSTOMER = "(no customer)"
@@ -96,7 +95,6 @@ def uncharged_lines_replace(*, settings, period: Period, lines: Iterable[tuple[s
     """
     account = settings.arrow_account
     with transaction.atomic():
-        write_lock_acquire(ArrowUnchargedLine)
         ArrowUnchargedLine.objects.filter(settings=settings, report_period=period.first_day).delete()
         batch: dict[str, ArrowUnchargedLine] = {}  # by reference: one row per line in a statement
         for reason, line in lines:

@@ -32,7 +32,6 @@ from django.utils import timezone
 from arrow_client import ConsumptionLine, ConsumptionTotals, Period
 from arrow_integration.choices import PROVISIONAL_ITEM_SOURCE
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord, ArrowSettings
-from arrow_integration.services.runs.locks import write_lock_acquire
 from arrow_integration.services.runs.records import json_safe
 from core.models import Invoice, InvoiceItem, Resource
 from core.services.bulk_rows import objects_update
@@ -269,8 +268,8 @@ def consumption_apply(
 ) -> ApplyOutcome:
     """Upsert records and provisional items for `batch` in one transaction; returns the counts.
 
-    Serialised with other writers of the run's tables (`write_lock_acquire`), so what it reads is
-    what it writes against. Raises InvoiceNotPending only if an invoice is issued while the batch
+    Serialised with other writers (the transaction holds the write lock from its start on SQLite,
+    the run's lock on PostgreSQL), so what it reads is what it writes against. Raises InvoiceNotPending only if an invoice is issued while the batch
     is being written (the batch then rolls back and a later run redoes it).
     """
     outcome = ApplyOutcome()
@@ -278,7 +277,6 @@ def consumption_apply(
         return outcome
     synced_at = synced_at or timezone.now()
     with transaction.atomic():
-        write_lock_acquire(ArrowConsumptionRecord)
         existing = _existing_records(batch)
         charged = license_months_charged_by_statement((c.license_reference, c.period.first_day) for c in batch)
         plan = _Plan()

@@ -17,7 +17,6 @@ from django.db import transaction
 
 from arrow_client import Period
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord
-from arrow_integration.services.runs.locks import write_lock_acquire
 from core.models import Invoice, InvoiceItem, Resource
 from core.services.invoices import invoice_items_bulk_delete
 
@@ -50,7 +49,6 @@ def consumption_records_cleanup(
         only_finalized=only_finalized, only_unfinalized=only_unfinalized,
     )
     with transaction.atomic():
-        write_lock_acquire(ArrowConsumptionRecord)
         rows = list(records.values_list("id", "invoice_item_id", "compensation_item_id"))
         provisional_ids = {item_id for _, item_id, _ in rows if item_id}
         billed = set(

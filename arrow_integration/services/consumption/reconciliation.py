@@ -33,7 +33,6 @@ from arrow_integration.models import ArrowConsumptionRecord, ArrowSettings, Arro
 from arrow_integration.services.billing.compensation import CompensationEntry, compensation_items_bulk_create
 from arrow_integration.services.billing.grouping import ExportGrouping, MappingIndex, billing_export_group
 from arrow_integration.services.billing.month_validation import period_is_closed
-from arrow_integration.services.runs.locks import write_lock_acquire
 from arrow_integration.services.runs.period_job import period_job
 from core.models import Customer
 from core.services.bulk_rows import rows_update
@@ -165,7 +164,6 @@ def _reconcile_customer(
     (compensations and record updates are written in bulk)."""
     now = timezone.now()
     with transaction.atomic():
-        write_lock_acquire(ArrowConsumptionRecord)
         records = [
             _RecordState.from_row(row)
             for row in ArrowConsumptionRecord.objects.filter(

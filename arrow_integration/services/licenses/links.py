@@ -127,7 +127,7 @@ def _license_of_customer(client: ArrowClient, *, mapping: ArrowCustomerMapping, 
     try:
         license = client.get_license(license_reference)
     except ArrowNotFound:
-        raise ValidationError({"license_reference": [f"Arrow does not know license {license_reference}."]})
+        raise ValidationError({"license_reference": [f"Arrow does not know license {license_reference}."]}) from None
     owner = license.customer_ref
     if owner is None:
         owned = {item.license_id for item in client.iter_customer_licenses(mapping.arrow_reference)}

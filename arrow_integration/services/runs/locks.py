@@ -1,19 +1,15 @@
 """Mutual exclusion of background runs: one run per (settings, period) at a time.
 
-Two layers, because the project runs on PostgreSQL in production and on SQLite by default:
-
-- `sync_period_lock` is held for a whole run (billing import, reconciliation, consumption sync…)
-  of one settings row and one period. On PostgreSQL it is a session-level advisory lock
-  (`pg_try_advisory_lock`, polled until `timeout` seconds, released in `finally` and by
-  PostgreSQL itself when the connection dies), so runs of the same settings and period never
-  interleave while each unit of work inside the run still commits on its own. The lock is
-  re-entrant within one connection, so a run may call another service that takes it too.
-  On other databases it does nothing at this level.
-- `write_lock_acquire` is called first inside every `transaction.atomic()` unit of a run. On
-  SQLite it takes the database write lock at once (a write statement that changes no row), so
-  concurrent units run one after the other and each reads what the previous one committed; the
-  busy timeout of the settings makes the second writer wait instead of failing. On PostgreSQL
-  it does nothing (the advisory lock already serialises the run).
+`sync_period_lock` is held for a whole run (billing import, reconciliation, consumption sync…)
+of one settings row and one period. On PostgreSQL it is a session-level advisory lock
+(`pg_try_advisory_lock`, polled until `timeout` seconds, released in `finally` and by PostgreSQL
+itself when the connection dies), so runs of the same settings and period never interleave while
+each unit of work inside the run still commits on its own. The lock is re-entrant within one
+connection, so a run may call another service that takes it too. On SQLite it does nothing: there
+every transaction takes the database's write lock when it begins (`transaction_mode` IMMEDIATE in
+`config/settings/base.py`), so the units of concurrent runs already follow one another, each
+reading what the previous one committed, and a second writer waits (busy timeout) instead of
+failing.
 
 Unique constraints on every natural key are the last line of defence under both databases.
 This module writes no business data.
@@ -26,7 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import connection
 
 from arrow_client.periods import Period
 
@@ -80,18 +76,3 @@ def sync_period_lock(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
-
-
-def write_lock_acquire(model) -> None:
-    """Serialise this transaction with other writers (SQLite); call first inside `atomic()`.
-
-    ``model`` is any model of the app: its table receives an UPDATE that matches no row.
-    Raises `TransactionManagementError` when called outside a transaction.
-    """
-    if not connection.in_atomic_block:
-        raise transaction.TransactionManagementError("write_lock_acquire() needs an atomic block.")
-    if connection.vendor != "sqlite":
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET id = id WHERE 1 = 0")  # noqa: S608 - table name from model meta
