@@ -70,7 +70,6 @@ IMPORTANT_BILLING_FIELDS = (
     "currency",
     "customer_id",
 )
-LINE_REFERENCE_FIELDS = ("sequence", "order_id")
 DEFAULT_QUANTITY = Decimal(1)
 
 CONSUMPTION_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -31,6 +31,7 @@ from arrow_integration.tests.golden_support import BIG_BANK
 from arrow_integration.tests.key_recorder import KeyRecorder
 from arrow_integration.tests.license_support import AWS, MICROSOFT
 from arrow_integration.tests.periods import early_in_current_month
+from config.celery import app
 from core.models import Resource
 from core.services.demo import core_demo_seed
 from core.tests.factories import CustomerFactory, OfferingComponentFactory, OfferingFactory, PlanFactory, ProjectFactory
@@ -140,6 +141,15 @@ def golden_settings():
     big_bank = ArrowCustomerMapping.objects.create(settings=arrow_settings, arrow_reference=BIG_BANK,
                                                    arrow_company_name="Big Bank", waldur_customer=CustomerFactory())
     return arrow_settings, big_bank
+
+
+@pytest.fixture
+def eager_errors_kept():
+    """Eager tasks keep their errors in the result (and retry), as a worker would, instead of raising them."""
+    propagates = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = propagates
 
 
 @pytest.fixture

@@ -95,15 +95,6 @@ def test_validation_check_reconciles_only_when_asked(billing_settings, mapped, a
     assert set(ArrowBillingSync.objects.values_list("state", flat=True)) == {final_state}
 
 
-@pytest.fixture
-def eager_errors_kept():
-    """Eager tasks keep their errors in the result, as a worker would, instead of raising them."""
-    propagates = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = propagates
-
-
 def test_import_task_retries_while_arrow_is_unavailable(
     billing_settings, mapped, arrow_emulator, settings, eager_errors_kept
 ):

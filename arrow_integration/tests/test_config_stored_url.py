@@ -81,11 +81,11 @@ def test_admin_form_accepts_an_allow_listed_url(admin_client, arrow_emulator, em
 def test_billing_import_with_a_stored_internal_url_fails_without_sending_the_key(arrow_settings, key_recorder,
                                                                                 caplog):
     caplog.set_level(logging.DEBUG)
-    outcome = billing_sync_import_period(settings=arrow_settings, period=current_period().previous()).outcome
+    returned = billing_sync_import_period(settings=arrow_settings, period=current_period().previous())
 
     run = ArrowSyncRun.objects.get(settings=arrow_settings)
-    assert run.state == SyncRunState.FAILED
-    assert "ARROW_API_URL_ALLOWED_HOSTS" in run.error_message and run.error_message in outcome["error"]
+    assert run == returned and run.state == SyncRunState.FAILED
+    assert "ARROW_API_URL_ALLOWED_HOSTS" in run.error_message and run.error_message == returned.error_message
     assert key_recorder.requests == []
     assert STORED_KEY not in run.error_message + str(run.outcome) + caplog.text
 

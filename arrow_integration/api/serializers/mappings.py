@@ -4,7 +4,7 @@ Relations accept a UUID or the object's URL on input. On output they follow the 
 a customer mapping's create answer carries `settings`/`waldur_customer` as UUIDs, its other answers
 as URLs; a vendor mapping carries `offering` and `plan` as UUIDs everywhere and `settings` as a UUID
 in its create answer only. `plan_uuid`/`plan_name` are null when the mapping has no plan.
-Uniqueness and the plan/offering rule are enforced by `services.mappings`, not here.
+Uniqueness and the plan/offering rule are enforced by `services.configuration.mappings`, not here.
 """
 
 from rest_framework import serializers

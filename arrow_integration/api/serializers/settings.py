@@ -2,7 +2,7 @@
 
 The API key is accepted on input and never part of any output: settings answers carry a fixed
 mask instead (`API_KEY_MASK`), which sent back on update keeps the stored key. `api_url` is
-checked by `services.url_guard` before anything connects to it. Discovery objects use the wire
+checked by `url_guard` before anything connects to it. Discovery objects use the wire
 names of the reference (`companyName`, `countryCode`), and an Arrow customer without a suggested
 local customer has no `suggested_waldur_customer` key at all (the official client rejects null).
 """
@@ -30,7 +30,7 @@ def api_key_validators() -> list:
 
 
 class ApiUrlField(serializers.URLField):
-    """An http(s) URL the server may call (see `services.url_guard`)."""
+    """An http(s) URL the server may call (see `url_guard`)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", API_URL_MAX_LENGTH)
@@ -76,7 +76,7 @@ class ArrowSettingsSerializer(serializers.ModelSerializer):
     api_key = MaskedApiKeyField(required=False, allow_blank=True)
     invoice_price_source = serializers.ChoiceField(choices=PriceSource.choices, required=False)
     # Declared so that no uniqueness validator is derived from the single-active constraint:
-    # activating a row deactivates the others (services.settings) instead of being refused.
+    # activating a row deactivates the others (services.configuration.settings) instead of being refused.
     is_active = serializers.BooleanField(required=False, help_text="Whether this settings record is active")
 
     class Meta:

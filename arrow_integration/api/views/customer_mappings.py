@@ -1,8 +1,8 @@
 """/api/admin/arrow/customer-mappings/: CRUD, company-name refresh, available customers, billing summary.
 
 The license actions (discover_licenses, link_resource, import_license, fetch_arrow_data) come from
-`LicenseActionsMixin`. Writes go through `services.mappings`; the summary is a selector. DELETE
-archives the mapping (`services.configuration_archive`): 204, then 404; its billing stays.
+`LicenseActionsMixin`. Writes go through `services.configuration.mappings`; the summary is a selector. DELETE
+archives the mapping (`services.configuration.archive`): 204, then 404; its billing stays.
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer

@@ -1,9 +1,9 @@
 """/api/admin/arrow/settings/: CRUD of Arrow settings plus credential checks and customer discovery.
 
-Thin: serializers validate, `services.settings`/`services.discovery` talk to Arrow and write.
+Thin: serializers validate, `services.configuration.settings`/`.discovery` talk to Arrow and write.
 Arrow failures become 400 with a message naming the problem (`api.base.exception_handler`), except in
 `validate_credentials`, whose answer to a bad key or an unreachable Arrow is 200 `valid: false`.
-DELETE archives the row and its mappings (`services.configuration_archive`): 204, then 404.
+DELETE archives the row and its mappings (`services.configuration.archive`): 204, then 404.
 """
 
 from drf_spectacular.utils import extend_schema

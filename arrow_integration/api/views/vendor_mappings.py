@@ -1,6 +1,6 @@
 """/api/admin/arrow/vendor-offering-mappings/: CRUD and the vendor names to choose from.
 
-Writes go through `services.mappings` (uniqueness per settings, plan must belong to the offering).
+Writes go through `services.configuration.mappings` (uniqueness per settings, plan must belong to the offering).
 """
 
 from drf_spectacular.types import OpenApiTypes

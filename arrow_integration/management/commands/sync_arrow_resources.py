@@ -1,6 +1,6 @@
 """`manage.py sync_arrow_resources`: import Arrow IAAS subscriptions as resources from the terminal.
 
-Thin: parses the options, calls `services.resources.resources_sync_from_billing` (the same service
+Thin: parses the options, calls `services.licenses.resource_sync.resources_sync_from_billing` (the same service
 as the `sync_resources` API action) with a progress bar over the export pages, and prints the
 counters. With `--dry-run` it lists what it would create or change and writes nothing.
 """

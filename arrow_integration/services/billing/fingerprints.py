@@ -11,7 +11,7 @@ month that is every row, so a re-import costs little more than reading the expor
 A fingerprint that does not match only costs time (the row takes the full comparison and its
 item gets the new fingerprint); a false match would skip a needed write, hence a 128-bit BLAKE2b
 over an unambiguous encoding of the cells. Bump `LINE_FORMAT_VERSION` whenever what a row
-becomes changes (parsing in `arrow_client.parsing`, the builders in `billing_lines`): every item
+becomes changes (parsing in `arrow_client.parsing`, the builders in `billing.line_builders`): every item
 then takes the full comparison once.
 """
 
@@ -148,7 +148,7 @@ class KnownLines:
 
 def _linked_resources(customer_ids: set[int]) -> dict[int, dict[str, LinkedResource]]:
     """Customer → license reference → (resource id, project id) of the resource an import links
-    (the newest with that backend id, as `billing_lines.resources_by_license`)."""
+    (the newest with that backend id, as `line_charges.resources_by_license`)."""
     found: dict[int, dict[str, LinkedResource]] = defaultdict(dict)
     rows = (
         Resource.objects.filter(project__customer_id__in=customer_ids).exclude(backend_id="")

@@ -12,13 +12,13 @@ What cannot be assigned is counted and reported, never dropped silently: lines o
 customers, unparseable rows (attributed to their mapping when the row names its customer),
 repeated line references within one import, lines of another period or classification.
 Every classification is read and the settings' classification filter applied here, so that the
-lines it leaves out are counted with their amounts (`billing_uncharged`) like those of unmapped
+lines it leaves out are counted with their amounts (`billing.uncharged`) like those of unmapped
 customers, and spooled for the import to record.
 
 For the billing import (``known`` given), each raw row is first fingerprinted
-(`billing_fingerprints`): a row the month already holds unchanged is only counted and its
+(`billing.fingerprints`): a row the month already holds unchanged is only counted and its
 reference noted; only new or changed rows are parsed, spooled and written. A page read
-byte for byte as an earlier import recorded it (`billing_page_records`) gives its rows'
+byte for byte as an earlier import recorded it (`billing.page_records`) gives its rows'
 fingerprints without digesting them.
 
 This module reads Arrow, the known fingerprints and page records, and writes only the temporary spool.

@@ -4,9 +4,9 @@
 by active customer mapping and writes each mapping's month in one transaction: one
 `ArrowBillingSync` per mapping and month on the customer's invoice of that month, one
 `ArrowBillingSyncItem` per line, one invoice item per line priced in the settings' price source.
-Lines are written a thousand at a time (`billing_items`): bulk inserts for new lines, a flat
+Lines are written a thousand at a time (`billing.items`): bulk inserts for new lines, a flat
 snapshot comparison for known ones, so a 100 000-line month costs a few hundred queries. Rows
-whose fingerprint shows them unchanged since the last import (`billing_fingerprints`) are not
+whose fingerprint shows them unchanged since the last import (`billing.fingerprints`) are not
 even parsed: they only count as seen, so re-importing an unchanged month costs little more
 than reading it.
 
@@ -15,7 +15,7 @@ of a pending invoice in place; when that invoice was issued, the difference beco
 compensation item on the customer's current pending invoice. A new line whose month's invoice
 was issued is charged on the current pending invoice. Lines that disappeared are reported,
 never deleted. A line is charged once whatever reads it (SPEC 6.9): items are found by the
-line's identity (`line_identity`), and a line whose item another mapping's sync holds is taken
+line's identity (`billing.line_identity`), and a line whose item another mapping's sync holds is taken
 over, then compared as usual; the database constraint on the identity stops a concurrent
 second charge (that mapping's month then fails and the next run completes it).
 
@@ -24,7 +24,7 @@ existing sync of it keeps its state and gets `error_message`, which the next goo
 Arrow failures leave the month unwritten (lines are spooled before any write): no sync, no
 invoice is created just to hold an error, which goes on the run (`ArrowSyncRun`) and on the
 syncs that exist. A full import also records the lines it read but did not charge
-(`billing_uncharged`).
+(`billing.uncharged`).
 """
 
 from __future__ import annotations

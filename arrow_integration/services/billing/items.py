@@ -2,7 +2,7 @@
 
 `billing_sync_import_batch` is the unit `billing_sync_import_mapping` repeats for every thousand
 lines of a mapping's month, inside the mapping's transaction. Its lines are the ones the
-grouping could not recognise by fingerprint as unchanged (`billing_fingerprints`):
+grouping could not recognise by fingerprint as unchanged (`billing.fingerprints`):
 
 - lines new to the sync become invoice items and sync items in bulk INSERTs
   (`billing_sync_add_lines`; a license-month already charged by consumption is linked instead);

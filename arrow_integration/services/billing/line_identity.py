@@ -9,7 +9,7 @@ the import then compares the line as usual (a pending invoice's item is updated 
 issued one compensated), so the line is never charged again.
 
 `arrow_account_rekey` keeps a settings row's lines recognisable when its account key changes
-from the API-URL fallback to the partner reference (`services.settings.arrow_settings_store`).
+from the API-URL fallback to the partner reference (`configuration.settings.arrow_settings_store`).
 
 Writes run inside the caller's transaction. Nothing here calls Arrow.
 """

@@ -1,6 +1,6 @@
 """Writing fetched consumption: records and their provisional invoice items, in bulk.
 
-`consumption_apply` takes a batch of license-months whose consumption was fetched from Arrow and
+`consumption_apply` (this module) takes a batch of license-months whose consumption was fetched from Arrow and
 upserts one `ArrowConsumptionRecord` per (resource, period, license) plus at most one provisional
 invoice item per record, priced in the settings' price source. It is idempotent: the same data
 again changes no amount and creates nothing. It does no Arrow I/O and runs a constant number of

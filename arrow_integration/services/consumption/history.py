@@ -2,7 +2,7 @@
 
 `resource_consumption_history_sync` covers a range of months (default: from twelve months ago
 to the current one) for a resource linked to an Arrow license under an active customer mapping.
-Each month goes through the same upsert as the periodic sync (`consumption_apply`), under the
+Each month goes through the same upsert as the periodic sync (`consumption.apply`), under the
 settings+period lock, priced in the settings' price source. Finalized months are skipped unless
 `force`, which refreshes their recorded consumption but never their invoice items. A dry run
 fetches and previews every month without writing anything: it syncs no month (`periods_synced`

@@ -2,7 +2,7 @@
 
 `consumption_sync_period` fetches the consumption of every linked license (resources in state OK
 whose `backend_id` is an Arrow license reference, under an active customer mapping of the
-settings) with bounded concurrency, and hands the results in batches to `consumption_apply`,
+settings) with bounded concurrency, and hands the results in batches to `consumption.apply`,
 which upserts records and provisional items in bulk. Worker threads only talk HTTP (one shared,
 thread-safe client); every database write happens in the calling thread. A license whose fetch
 fails is reported in the run's outcome with its reason while the others go on. The run holds the
