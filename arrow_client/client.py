@@ -11,9 +11,7 @@ An instance may be shared by threads; close it (or use it as a context manager) 
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -22,6 +20,7 @@ import httpx
 from arrow_client import parsing, payloads
 from arrow_client.errors import ArrowBadResponse, ArrowNotFound, describe_failure
 from arrow_client.export_dates import DEFAULT_EXPORT_DATE_FORMAT
+from arrow_client.export_pages import export_pages
 from arrow_client.export_request import ExportFilters, check_answered_page, export_request
 from arrow_client.periods import Period
 from arrow_client.transport import Transport
@@ -38,7 +37,6 @@ from arrow_client.types import (
 )
 
 T = TypeVar("T")
-P = TypeVar("P", BillingExportPage, BillingExportTable)
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 3
@@ -152,7 +150,9 @@ class ArrowClient:
         while True:
             answer = self._transport.request("POST", LICENSE_SEARCH_PATH, body=body,
                                              params={"page": page_number, "per_page": per_page})
-            found, info = self._parse(LICENSE_SEARCH_PATH, "POST", lambda: payloads.parse_license_search(answer))  # noqa: B023 - called at once, in this iteration
+            # The lambda is called at once, in this iteration (B023 cannot see it).
+            found, info = self._parse(LICENSE_SEARCH_PATH, "POST",
+                                      lambda: payloads.parse_license_search(answer))  # noqa: B023
             yield from found
             if page_number >= info.total_pages or not found:
                 return
@@ -297,7 +297,8 @@ class ArrowClient:
         fetch = self._export_fetcher(export_type_reference, period_from, period_to,
                                      ExportFilters.of(filters, classifications=classifications,
                                                       customer_refs=customer_refs), date_format)
-        return self._iter_export(lambda number: self._parsed(fetch(number)), read_ahead)
+        return export_pages(lambda number: self._parsed(fetch(number)), read_ahead=read_ahead,
+                            next_page=lambda number: self._next_page(number, EXPORT_PATH), max_pages=self.max_pages)
 
     def iter_billing_export_tables(
         self,
@@ -315,7 +316,8 @@ class ArrowClient:
         fetch = self._export_fetcher(export_type_reference, period_from, period_to,
                                      ExportFilters.of(filters, classifications=classifications,
                                                       customer_refs=customer_refs), date_format)
-        return self._iter_export(fetch, read_ahead)
+        return export_pages(fetch, read_ahead=read_ahead, next_page=lambda number: self._next_page(number, EXPORT_PATH),
+                            max_pages=self.max_pages)
 
     def _export_fetcher(self, export_type_reference: str, period_from: Period, period_to: Period,
                         filters: ExportFilters, date_format: str) -> Callable[[int], BillingExportTable]:
@@ -327,44 +329,6 @@ class ArrowClient:
 
     def _parsed(self, table: BillingExportTable) -> BillingExportPage:
         return self._parse(EXPORT_PATH, "POST", lambda: parsing.billing_table_parse(table))
-
-    def _iter_export(self, fetch: Callable[[int], P], read_ahead: int) -> Iterator[P]:
-        if read_ahead > 0:
-            yield from self._read_ahead(fetch, read_ahead)
-            return
-        page_number = 1
-        while True:
-            page = fetch(page_number)
-            yield page
-            if _is_last_export_page(page):
-                return
-            page_number = self._next_page(page_number, EXPORT_PATH)
-
-    def _read_ahead(self, fetch: Callable[[int], P], depth: int) -> Iterator[P]:
-        """Pages in order while up to ``depth`` following pages are requested and parsed in threads.
-
-        Same pages, order, errors and page bound as the sequential loop; a failing page raises
-        where it would have been yielded (pages requested beyond it are discarded).
-        """
-        page = fetch(1)
-        number = requested = 1
-        with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="arrow-export") as pool:
-            pending: deque[Future] = deque()  # pages number + 1 … requested, in order
-            try:
-                while True:
-                    yield page
-                    if _is_last_export_page(page):
-                        return
-                    number = self._next_page(number, EXPORT_PATH)
-                    while requested < number or (
-                        len(pending) < depth and requested < min(page.total_pages, self.max_pages)
-                    ):
-                        requested += 1
-                        pending.append(pool.submit(fetch, requested))
-                    page = pending.popleft().result()
-            finally:
-                for future in pending:
-                    future.cancel()
 
     def billing_export_headers(self, export_type_reference: str, period: Period | None = None) -> tuple[str, ...]:
         """Column titles of an export type, read from the first page of ``period`` (default: current)."""
@@ -390,7 +354,7 @@ class ArrowClient:
             body = self._transport.request("GET", path, params={"page": page_number, "per_page": per_page})
 
             def parse() -> tuple[list[T], PageInfo]:
-                data, pagination = payloads.unwrap(body)  # noqa: B023 - called at once, in this iteration
+                data, pagination = payloads.unwrap(body)  # noqa: B023 - parse() runs in this iteration
                 items = parser(data)
                 return items, payloads.parse_page_info(pagination, item_count=len(items))
 
@@ -415,12 +379,6 @@ class ArrowClient:
         except (payloads.PayloadError, parsing.TabularParseError) as exc:
             raise ArrowBadResponse(describe_failure(method, path, detail=f"unexpected payload: {exc}"),
                                    path=path) from None
-
-
-def _is_last_export_page(page: BillingExportPage | BillingExportTable) -> bool:
-    if isinstance(page, BillingExportTable):
-        return page.is_last or not page.values
-    return page.page >= page.total_pages or not page.rows and not page.errors
 
 
 # Path segments that quoting leaves as they are and that URL normalisation would resolve

@@ -58,7 +58,7 @@ def data_create(emulator, *, records: int, today: dt.date):
 
     world = world_create(emulator)
     current = Period.from_date(today)
-    outcome = billing_sync_import_period(settings=world.settings, period=current.previous(), today=today)
+    outcome = billing_sync_import_period(settings=world.settings, period=current.previous(), today=today).outcome
     if outcome["items_created"] != outcome["lines"] or outcome["items_created"] < records:
         raise RuntimeError(f"set-up import incomplete: {outcome}")
     resources = resources_link_scaled(world, records)

@@ -68,7 +68,7 @@ def naive_import(*, settings, period, limit: int) -> tuple[int, float, float]:
 
     from arrow_integration.clients import arrow_client_for
     from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem, ArrowCustomerMapping
-    from arrow_integration.services import billing_lines
+    from arrow_integration.services.billing import line_builders
     from core.models import Invoice, InvoiceItem, Resource
 
     mappings = {
@@ -102,7 +102,7 @@ def naive_import(*, settings, period, limit: int) -> tuple[int, float, float]:
                     continue
                 resource = Resource.objects.filter(project__customer=customer,
                                                    backend_id=line.license_reference).first()
-                item = InvoiceItem(invoice=invoice, **billing_lines.invoice_item_fields(
+                item = InvoiceItem(invoice=invoice, **line_builders.invoice_item_fields(
                     line=line, settings=settings, arrow_reference=reference, resource=resource,
                     invoice_period=invoice.period))
                 item.save()
@@ -110,7 +110,7 @@ def naive_import(*, settings, period, limit: int) -> tuple[int, float, float]:
                     billing_sync=sync, arrow_account=settings.arrow_account, report_period=period.first_day,
                     arrow_line_reference=line.line_reference, invoice_item=item,
                     original_price=line.total_for(settings.invoice_price_source),
-                    **billing_lines.sync_item_line_fields(line),
+                    **line_builders.sync_item_line_fields(line),
                 ).save()
                 written += 1
             sync.mark_synced()
@@ -182,7 +182,7 @@ def run(report: Report, *, lines: int, baseline_lines: int) -> None:
                 import_undo()
             peak_rss_reset()
             with stopwatch() as timing:
-                outcome = billing_sync_import_period(settings=settings, period=period, today=today)
+                outcome = billing_sync_import_period(settings=settings, period=period, today=today).outcome
             first_runs.append(timing["seconds"])
             _check_complete(outcome, lines)
         first_seconds = min(first_runs)
@@ -205,7 +205,7 @@ def run(report: Report, *, lines: int, baseline_lines: int) -> None:
         again_runs = []
         for _ in range(RUNS):
             with stopwatch() as timing:
-                again = billing_sync_import_period(settings=settings, period=period, today=today)
+                again = billing_sync_import_period(settings=settings, period=period, today=today).outcome
             again_runs.append(timing["seconds"])
             if again["items_created"] or again["items_updated"] or again["items_unchanged"] != lines \
                     or again["lines_recognised_unchanged"] != lines:

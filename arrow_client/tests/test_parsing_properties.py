@@ -16,13 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arrow_client.export_dates import DEFAULT_EXPORT_DATE_FORMAT, EXPORT_DATE_FORMATS
-from arrow_client.parsing import (
-    BILLING_COLUMNS,
-    _FastRowParser,
-    _parse_billing_row,
-    parse_billing_rows,
-    resolve_columns,
-)
+from arrow_client.parsing import BILLING_COLUMNS, parse_billing_rows, resolve_columns
+from arrow_client.parsing.billing import _FastRowParser, _parse_billing_row
 from arrow_client.periods import Period
 from arrow_client.row_keys import BillingRowKeys
 from arrow_client.tests.conftest import load_fixture

@@ -83,7 +83,8 @@ class ConsumptionActionsMixin:
     @action(detail=False, methods=["post"])
     def pause_sync(self, request):
         data = _validated(serializers.SyncPauseRequestSerializer, request)
-        return Response(scheduled_syncs_pause(settings_uuid=data.get("settings_uuid"), pause_global=data["pause_global"]))
+        return Response(scheduled_syncs_pause(settings_uuid=data.get("settings_uuid"),
+                                              pause_global=data["pause_global"]))
 
     @extend_schema(request=serializers.SyncPauseRequestSerializer, responses=serializers.SyncPauseResponseSerializer)
     @action(detail=False, methods=["post"])

@@ -1,0 +1,2 @@
+"""The monthly bill: export import (and its fast path), statement reconciliation, month
+validation, duplicate charges."""

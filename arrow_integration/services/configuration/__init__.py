@@ -1,0 +1,1 @@
+"""Connecting Arrow: settings, customer and vendor mappings, discovery, archiving, the demo seed."""

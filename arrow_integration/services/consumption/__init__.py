@@ -1,0 +1,1 @@
+"""Consumption tracking: period sync, reconciliation, history, cleanup, raw look-ups at Arrow."""

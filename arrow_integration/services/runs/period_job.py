@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import uuid as uuid_module
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,15 +84,14 @@ def period_job(*, settings, kind: str, period: Period, label: str, outcome: dict
     ``job.run`` is that finished run.
     """
     outcome = dict(outcome or {})
-    try:
-        lock = sync_period_lock(settings=settings, period=period)
-        lock.__enter__()
-    except SyncAlreadyRunning as exc:
-        run = sync_run_begin(settings=settings, kind=kind, period=period, run_uuid=run_uuid, total=total,
-                             holds_scope_lock=False)
-        PeriodJob(run=run, label=label, outcome=outcome).fail(str(exc), retryable=True)
-        raise
-    try:
+    with ExitStack() as held:
+        try:
+            held.enter_context(sync_period_lock(settings=settings, period=period))
+        except SyncAlreadyRunning as exc:
+            run = sync_run_begin(settings=settings, kind=kind, period=period, run_uuid=run_uuid, total=total,
+                                 holds_scope_lock=False)
+            PeriodJob(run=run, label=label, outcome=outcome).fail(str(exc), retryable=True)
+            raise
         # Recorded once the lock is held: a run still marked running is then either this one
         # or a dead one (`records.sync_runs_close_interrupted`).
         run = sync_run_begin(settings=settings, kind=kind, period=period, run_uuid=run_uuid, total=total)
@@ -109,8 +108,6 @@ def period_job(*, settings, kind: str, period: Period, label: str, outcome: dict
             raise
         else:
             sync_run_finish(run, outcome=job.outcome, error_message=job.error_message)
-    finally:
-        lock.__exit__(None, None, None)
 
 
 def _finish_after_unexpected(job: PeriodJob, exc: BaseException) -> None:
