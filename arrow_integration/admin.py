@@ -154,8 +154,9 @@ class ArrowConsumptionRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(ArrowSyncRun)
 class ArrowSyncRunAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "period", "state", "progress_done", "progress_total", "created", "finished_at", "uuid"]
-    list_filter = ["kind", "state"]
+    list_display = ["kind", "period", "state", "triggered_by", "progress_done", "progress_total", "created", "started_at",
+                    "finished_at", "uuid"]
+    list_filter = ["kind", "state", "triggered_by"]
 
 
 @admin.register(ArrowSyncControl)
