@@ -44,16 +44,6 @@ class LinkedResource(NamedTuple):
     project_id: int | None
 
 
-class KnownLine(NamedTuple):
-    """What the database holds of one imported line (`KnownLines`)."""
-
-    mapping_id: int  # of the sync that holds the line's item
-    fingerprint: str  # "" when the item was edited by hand: it then matches no row
-    # The resource of an invoice item the import keeps in step with its line; None when the
-    # item does not follow the line (issued invoice, compensated, charged by consumption).
-    linked: LinkedResource | None
-
-
 def settings_context(settings) -> tuple:
     """What of the settings decides what a row becomes (with `LINE_FORMAT_VERSION`)."""
     return (LINE_FORMAT_VERSION, str(settings.invoice_price_source), str(settings.invoice_item_prefix),
@@ -85,7 +75,13 @@ class RowFingerprints:
 class KnownLines:
     """What a month's imported lines are, by line reference, for one Arrow account.
 
-    Line reference → `KnownLine`. A row is unchanged only when the item is held by the mapping the row goes to now,
+    Three maps by line reference, one per thing known of the line (plain strings and ints: a
+    month of 100 000 lines builds no object per line, which the garbage collector would walk
+    again and again): ``holders`` (the mapping whose sync holds the line's item),
+    ``fingerprints`` ("" for an item edited by hand: no row matches it) and ``linked`` (the
+    `LinkedResource` of an item the import keeps in step with its line, None for an item that
+    does not follow the line: issued invoice, compensated, charged by consumption). A row is
+    unchanged only when the item is held by the mapping the row goes to now,
     under the same fingerprint, and still as the import left it: invoice items that the import
     keeps in step with their line (pending invoice, no compensation, not charged by
     consumption) count only while their price is still the line's and the resource linked to
@@ -94,9 +90,12 @@ class KnownLines:
     with what a full comparison would do.
     """
 
-    def __init__(self, lines: dict[str, KnownLine], resources: dict[int, dict[str, LinkedResource]],
+    def __init__(self, *, holders: dict[str, int], fingerprints: dict[str, str],
+                 linked: dict[str, LinkedResource | None], resources: dict[int, dict[str, LinkedResource]],
                  customers: dict[int, int]) -> None:
-        self._lines = lines
+        self._holders = holders
+        self._fingerprints = fingerprints
+        self._linked = linked
         self._resources = resources  # customer id → license reference → the resource an import links
         self._customers = customers  # mapping id → customer id
 
@@ -114,7 +113,10 @@ class KnownLines:
         ).annotate(edited=ExpressionWrapper(follows_line & edited, output_field=BooleanField()))
         if license_reference is not None:
             items = items.filter(license_reference=license_reference)
-        lines: dict[str, KnownLine] = {}
+        holders: dict[str, int] = {}
+        fingerprints: dict[str, str] = {}
+        linked: dict[str, LinkedResource | None] = {}
+        resources: dict[tuple, LinkedResource] = {}  # one object per distinct (resource, project)
         rows = items.order_by().values_list(
             "arrow_line_reference", "billing_sync__customer_mapping_id", "line_fingerprint", "edited",
             "charged_by_consumption", "compensation_item_id", "invoice_item__invoice__state",
@@ -123,27 +125,32 @@ class KnownLines:
         for reference, mapping_id, fingerprint, edited_item, by_consumption, compensation_id, state, resource_id, \
                 project_id in rows:
             follows = not by_consumption and compensation_id is None and state == Invoice.State.PENDING
+            holders[reference] = mapping_id
             # An edited item is known as held, never as unchanged (no fingerprint matches "").
-            lines[reference] = KnownLine(mapping_id, "" if edited_item else fingerprint,
-                                         LinkedResource(resource_id, project_id) if follows else None)
-        return cls(lines, _linked_resources(set(customers.values())), customers)
+            fingerprints[reference] = "" if edited_item else fingerprint
+            if follows:
+                key = (resource_id, project_id)
+                linked[reference] = resources.get(key) or resources.setdefault(key, LinkedResource(*key))
+            else:
+                linked[reference] = None
+        return cls(holders=holders, fingerprints=fingerprints, linked=linked,
+                   resources=_linked_resources(set(customers.values())), customers=customers)
 
     def holder(self, reference: str) -> int | None:
         """The mapping whose sync holds the item of line ``reference`` (None: not imported yet)."""
-        known = self._lines.get(reference)
-        return None if known is None else known.mapping_id
+        return self._holders.get(reference)
 
     def is_unchanged(self, mapping_id: int, reference: str, fingerprint: str, license_reference: str | None) -> bool:
         """True when the row of line ``reference``, going to ``mapping_id`` with ``fingerprint``,
         needs no write: the import left its item as it is and nothing it depends on changed."""
-        known = self._lines.get(reference)
-        if known is None or known.mapping_id != mapping_id or not fingerprint or known.fingerprint != fingerprint:
+        if not fingerprint or self._fingerprints.get(reference) != fingerprint or self._holders[reference] != mapping_id:
             return False
-        if known.linked is None:
+        carried = self._linked[reference]
+        if carried is None:
             return True
         linked = self._resources.get(self._customers[mapping_id], {})
         expected = linked.get(license_reference, NO_RESOURCE) if license_reference else NO_RESOURCE
-        return known.linked == expected
+        return carried == expected
 
 
 def _linked_resources(customer_ids: set[int]) -> dict[int, dict[str, LinkedResource]]:

@@ -31,7 +31,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from arrow_client import ArrowClient, BillingExportPage, BillingExportTable, BillingLine, BillingLineError, Period
 from arrow_client.parsing import BILLING_COLUMNS, billing_table_parse, resolve_columns
@@ -249,31 +248,24 @@ def _accepted_lines(page: BillingExportPage, grouping: ExportGrouping, index: Ma
     return accepted
 
 
-class SpoolEntry(NamedTuple):
-    """One accepted row on its way to the spool, in export order."""
-
-    mapping_id: int
-    line_reference: str
-    fingerprint: str  # "" when the caller has none
-    line: BillingLine | None  # None: a row recognised as unchanged, only counted
-
-
-def _spool(grouping: ExportGrouping, entries: list[SpoolEntry]) -> int:
-    """Keep ``entries`` in export order: a reference seen before under the same mapping is a
-    repeat. Returns how many entries were repeats."""
+def _spool(grouping: ExportGrouping, entries: list[tuple[RowRecord, BillingLine | None]]) -> int:
+    """Keep the accepted rows ``entries`` (each row's record and its parsed line, or None for a
+    row recognised as unchanged, which is only counted) in export order: a reference seen before
+    under the same mapping is a repeat. Returns how many entries were repeats."""
     spooled = []
     repeats = 0
-    for entry in entries:
-        seen = grouping.seen[entry.mapping_id]
-        if entry.line_reference in seen:
-            grouping.duplicates[entry.mapping_id].append(entry.line_reference)
+    for record, line in entries:
+        mapping_id, reference = record.mapping_id, record.line_reference
+        seen = grouping.seen[mapping_id]
+        if reference in seen:
+            grouping.duplicates[mapping_id].append(reference)
             repeats += 1
             continue
-        seen.add(entry.line_reference)
-        if entry.line is None:
-            grouping.unchanged[entry.mapping_id] += 1
+        seen.add(reference)
+        if line is None:
+            grouping.unchanged[mapping_id] += 1
         else:
-            spooled.append((entry.mapping_id, entry.fingerprint, entry.line))
+            spooled.append((mapping_id, record.fingerprint, line))
     grouping.spool.add_many(spooled)
     grouping.spool.commit()
     return repeats
@@ -283,7 +275,8 @@ def _group_page(page: BillingExportPage, grouping: ExportGrouping, index: Mappin
                 period: Period, classification: str, license_reference: str | None) -> None:
     accepted = _accepted_lines(page, grouping, index, period=period, classification=classification,
                                license_reference=license_reference)
-    _spool(grouping, [SpoolEntry(mapping_id, line.line_reference, "", line) for mapping_id, line in accepted])
+    _spool(grouping, [(RowRecord(mapping_id, line.line_reference, "", line.license_reference), line)
+                      for mapping_id, line in accepted])
 
 
 def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: MappingIndex, *, settings,
@@ -299,13 +292,13 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
         grouping.lines += len(recorded)
         grouping.pages_recognised += 1
         grouping.page_rows[table.page] = (digest, recorded)
-        _spool(grouping, [SpoolEntry(row.mapping_id, row.line_reference, row.fingerprint, None) for row in recorded])
+        _spool(grouping, [(row, None) for row in recorded])
         return
     read = BillingRowKeys(table.headers).read
     fingerprint_of = RowFingerprints(settings=settings, headers=table.headers).of
     is_unchanged = known.is_unchanged
     find = index.find
-    entries: dict[int, SpoolEntry] = {}  # by position in the page, to keep export order
+    entries: dict[int, tuple[RowRecord, BillingLine | None]] = {}  # by position in the page: export order
     row_records: dict[int, RowRecord] = {}  # of the rows that went to a mapping by their keys, by position
     to_parse: list[int] = []
     matched_before = grouping.matched_by_name
@@ -322,7 +315,7 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
         record = row_records[position] = RowRecord(mapping.id, keys.line_reference, fingerprint,
                                                    keys.license_reference)
         if is_unchanged(*record):
-            entries[position] = SpoolEntry(mapping.id, keys.line_reference, fingerprint, None)
+            entries[position] = (record, None)
             grouping.matched_by_name += by_name
         else:
             to_parse.append(position)
@@ -336,7 +329,7 @@ def _group_table(table: BillingExportTable, grouping: ExportGrouping, index: Map
                                                 license_reference=license_reference):
             position = line.row_number - first
             fingerprint = row_records[position].fingerprint if position in row_records else ""
-            entries[position] = SpoolEntry(mapping_id, line.line_reference, fingerprint, line)
+            entries[position] = (RowRecord(mapping_id, line.line_reference, fingerprint, line.license_reference), line)
             if holder(line.line_reference) not in (None, mapping_id):
                 grouping.held_elsewhere[mapping_id].add(line.line_reference)
     repeats = _spool(grouping, [entries[position] for position in sorted(entries)])

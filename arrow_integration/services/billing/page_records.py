@@ -58,7 +58,7 @@ class PageRecords:
     @classmethod
     def load(cls, *, settings, period: Period) -> PageRecords:
         rows = ArrowBillingExportPage.objects.filter(settings=settings, report_period=period.first_day)
-        return cls({number: (digest, [RowRecord(*row) for row in json.loads(lines)])
+        return cls({number: (digest, list(map(RowRecord._make, json.loads(lines))))
                     for number, digest, lines in rows.values_list("number", "digest", "lines")})
 
     def digests(self) -> dict[int, str]:
