@@ -130,6 +130,33 @@ def memory_of_one_request(client, path: str, page_size: int) -> tuple[float, flo
     return seconds, len(response.content) / MEGABYTE, peak / MEGABYTE
 
 
+def measure(client, path: str, page_size: int) -> tuple[float, int, int]:
+    """(p50 seconds, queries, rows) of GET ``path`` with ``page_size``."""
+    from django.db import connection
+
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    params = {"page_size": page_size}
+    # A wrapper rather than CaptureQueriesContext: each request resets the connection's query log.
+    with connection.execute_wrapper(count):
+        started = time.perf_counter()
+        response = client.get(path, params)
+        first = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path}: HTTP {response.status_code}: {response.content[:200]!r}")
+    rows = len(response.json())
+    timings = [first] if first > SLOW_REQUEST_SECONDS else []
+    while len(timings) < (SLOW_SAMPLES if first > SLOW_REQUEST_SECONDS else SAMPLES):
+        started = time.perf_counter()
+        client.get(path, params)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), len(executed), rows
+
+
 def run(report: Report, *, records: int) -> None:
     from arrow_client import Period
     from arrow_emulator.seeds import LICENSES as DEMO_LICENSES
