@@ -46,53 +46,47 @@ CACHE_MB_SPARE = 16
 
 
 def month_import(settings, *, lines: int, today: dt.date) -> dict:
-    """Read (and so cache) a month of ``lines`` lines on a new emulator, then import it once."""
+    """Read (and so cache) a month of ``lines`` lines on a new emulator, then import it once.
+
+    ``settings`` None: the benchmark's world is created on this emulator (``result["settings"]``);
+    else the settings are pointed at it (its URL, then the key that goes with it)."""
     from arrow_client import Period
     from arrow_emulator.testing import EmulatorProcess
+    from arrow_integration.services.billing_sync import billing_sync_import_period
+    from bench.world import world_create
 
     period = Period.from_date(today).previous()
     cache_mb = lines // 1000 * CACHE_MB_PER_1000_LINES + CACHE_MB_SPARE
     with EmulatorProcess(seed="demo", scale_lines=lines, today=today, export_cache_mb=cache_mb) as emulator:
-        # The settings follow the emulator (its URL, and the key that goes with it).
-        settings.api_url = emulator.base_url
-        settings.api_key = emulator.api_key
-        settings.save()
+        if settings is None:
+            settings = world_create(emulator).settings
+        else:
+            settings.api_url = emulator.base_url
+            settings.api_key = emulator.api_key
+            settings.save()
         with stopwatch() as reading:
             read = export_read(settings=settings, period=period)
         if read != lines:
             raise RuntimeError(f"the emulator served {read} lines, not {lines}")
         peak_rss_reset()
         with stopwatch() as timing:
-            outcome = _import(settings, period, today)
+            outcome = billing_sync_import_period(settings=settings, period=period, today=today)
         peak_mb = peak_rss_bytes() / MEGABYTE
         _check_complete(outcome, lines)
         emulator_peak_mb = (emulator.control.health().get("max_rss_kb") or 0) / 1024
     import_undo()
-    return {"seconds": timing["seconds"], "rate": lines / timing["seconds"], "peak_mb": peak_mb,
+    return {"settings": settings, "seconds": timing["seconds"], "rate": lines / timing["seconds"], "peak_mb": peak_mb,
             "read_seconds": reading["seconds"], "emulator_peak_mb": emulator_peak_mb, "cache_mb": cache_mb}
 
 
-def _import(settings, period, today):
-    from arrow_integration.services.billing_sync import billing_sync_import_period
-
-    return billing_sync_import_period(settings=settings, period=period, today=today)
-
-
 def run(report: Report, *, lines: int, base_lines: int) -> None:
-    from bench.world import world_create
-
     vendor = database_vendor()
     today = dt.date.today()
     say(f"billing scale: a {lines:,}-line month against a {base_lines:,}-line one, on {vendor}")
-
-    class _Unstarted:  # world_create needs an emulator's address; month_import repoints it
-        base_url, api_key = "http://127.0.0.1:9/index.php/api/", "unused"
-
-    settings = world_create(_Unstarted).settings
-    base = month_import(settings, lines=base_lines, today=today)
+    base = month_import(None, lines=base_lines, today=today)
     report.add(f"import of {base_lines:,} lines, base of the comparison ({vendor})", base["rate"], "lines/s",
                note=f"{base['seconds']:.1f} s; read while the emulator rendered: {base['read_seconds']:.1f} s")
-    large = month_import(settings, lines=lines, today=today)
+    large = month_import(base["settings"], lines=lines, today=today)
     report.add(f"import of {lines:,} lines ({vendor})", large["rate"], "lines/s",
                note=f"{large['seconds']:.1f} s; read while the emulator rendered: {large['read_seconds']:.1f} s")
     share = large["rate"] / base["rate"]
