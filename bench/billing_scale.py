@@ -29,6 +29,7 @@ from bench.harness import (
     django_setup,
     peak_rss_bytes,
     peak_rss_reset,
+    rss_bytes,
     say,
     stopwatch,
 )
@@ -69,14 +70,16 @@ def month_import(settings, *, lines: int, today: dt.date) -> dict:
         if read != lines:
             raise RuntimeError(f"the emulator served {read} lines, not {lines}")
         peak_rss_reset()
+        start_mb = rss_bytes() / MEGABYTE  # what the read before left resident: the peak starts there
         with stopwatch() as timing:
             outcome = billing_sync_import_period(settings=settings, period=period, today=today)
         peak_mb = peak_rss_bytes() / MEGABYTE
         _check_complete(outcome, lines)
         emulator_peak_mb = (emulator.control.health().get("max_rss_kb") or 0) / 1024
     import_undo()
-    return {"settings": settings, "seconds": timing["seconds"], "rate": lines / timing["seconds"], "peak_mb": peak_mb,
-            "read_seconds": reading["seconds"], "emulator_peak_mb": emulator_peak_mb, "cache_mb": cache_mb}
+    return {"settings": settings, "seconds": timing["seconds"], "rate": lines / timing["seconds"],
+            "peak_mb": peak_mb, "start_mb": start_mb, "read_seconds": reading["seconds"],
+            "emulator_peak_mb": emulator_peak_mb, "cache_mb": cache_mb}
 
 
 def run(report: Report, *, lines: int, base_lines: int) -> None:
@@ -95,7 +98,8 @@ def run(report: Report, *, lines: int, base_lines: int) -> None:
                note="one import of each, back to back, pages served from the emulator's cache")
     report.add(f"import peak RSS, {lines:,} lines ({vendor})", large["peak_mb"], "MB",
                target=f"≤ {TARGET_PEAK_RSS_MB}", met=large["peak_mb"] <= TARGET_PEAK_RSS_MB,
-               note=f"whole benchmark process, Django included; {base_lines:,} lines: {base['peak_mb']:.0f} MB")
+               note=f"whole benchmark process, Django included, {large['start_mb']:.0f} MB when the import started "
+                    f"(after the read); {base_lines:,} lines: {base['peak_mb']:.0f} MB")
     report.add(f"emulator peak RSS, {lines:,} lines ({vendor})", large["emulator_peak_mb"], "MB",
                note=f"page cache budget {large['cache_mb']} MiB (the whole month); "
                     f"{base_lines:,} lines: {base['emulator_peak_mb']:.0f} MB")

@@ -147,6 +147,15 @@ def peak_rss_reset() -> bool:
         return False
 
 
+def rss_bytes() -> int:
+    """Resident memory of this process now (0 where /proc is not available)."""
+    try:
+        match = re.search(r"^VmRSS:\s+(\d+) kB", STATUS.read_text(), re.MULTILINE)
+    except OSError:
+        return 0
+    return int(match.group(1)) * 1024 if match else 0
+
+
 def peak_rss_bytes() -> int:
     """Peak resident memory of this process since the last reset (since start without one)."""
     try:
