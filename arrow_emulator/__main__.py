@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--export-cache-mb", type=int, default=0, metavar="N",
                         help="keep up to N MiB of rendered export pages and serve repeated reads from "
                              "them (default: 0, off)")
+    parser.add_argument("--tenant", type=int, default=0, metavar="N",
+                        help="serve tenant N's partner and customers, whose references are the demo's plus "
+                             "N * 1000 (XSP10N00n): emulators of different tenants are different Arrow "
+                             "accounts (default: 0, the demo's references)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: %(default)s)")
     return parser
 
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed, api_key=args.api_key, base_path=base_path, today=args.today,
             validation_delay_days=args.validation_delay_days, scale_lines=args.scale_lines,
             scale_licenses=args.scale_licenses, export_page_size=args.export_page_size,
-            export_cache_mb=args.export_cache_mb,
+            export_cache_mb=args.export_cache_mb, tenant=args.tenant,
         )
     except ValueError as exc:
         print(f"arrow-emulator: {exc}", file=sys.stderr)

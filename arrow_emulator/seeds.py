@@ -25,16 +25,24 @@ lines and the catalog ("Amazon Web Services"), ``program_name`` in the license d
 Amounts are not stored here: `arrow_emulator.generator` derives them from the seed name, so the same
 seed always gives the same data. Any seed name other than ``empty`` uses this catalogue with amounts
 of its own; ``empty`` has the partner only.
+
+A tenant number other than 0 gives the partner and its customers references of their own
+(`tenant_reference`: ``XSP100001`` of tenant 3 is ``XSP103001``) and nothing else: emulators of
+different tenants are different Arrow accounts whose customers can all be mapped at once, as the
+multi-worker benchmark needs (one Arrow customer is actively mapped by one mapping only).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 DEMO_SEED = "demo"
 EMPTY_SEED = "empty"
 CURRENCY = "EUR"
+# Tenant k adds k * TENANT_REFERENCE_STEP to the number of every partner and customer reference.
+TENANT_REFERENCE_STEP = 1000
+MAX_TENANT = 899  # references stay XSP + six digits
 
 
 @dataclass(frozen=True)
@@ -275,8 +283,26 @@ IAAS_PROGRAMS = (
 PROGRAMS = {"IAAS": IAAS_PROGRAMS, "SAAS": (ProgramSeed("microsoft", "Microsoft", "MSCSP", 3),)}
 
 
-def catalogue_for(seed: str) -> Catalogue:
-    """The catalogue of a seed name: ``empty`` has the partner only, every other name the demo set."""
-    if seed == EMPTY_SEED:
-        return Catalogue(partner=PARTNER, products=PRODUCTS, programs=PROGRAMS)
-    return Catalogue(partner=PARTNER, customers=CUSTOMERS, licenses=LICENSES, products=PRODUCTS, programs=PROGRAMS)
+def tenant_reference(reference: str, tenant: int) -> str:
+    """The reference ``reference`` has for tenant ``tenant`` (``XSP100001`` of tenant 3: ``XSP103001``)."""
+    if not tenant:
+        return reference
+    return f"{reference[:3]}{int(reference[3:]) + tenant * TENANT_REFERENCE_STEP}"
+
+
+def catalogue_for(seed: str, tenant: int = 0) -> Catalogue:
+    """The catalogue of a seed name: ``empty`` has the partner only, every other name the demo set;
+    ``tenant`` > 0 gives the partner and the customers references of their own (module docstring)."""
+    if not 0 <= tenant <= MAX_TENANT:
+        raise ValueError(f"tenant must be between 0 and {MAX_TENANT}")
+    partner = PARTNER
+    customers = () if seed == EMPTY_SEED else CUSTOMERS
+    licenses = () if seed == EMPTY_SEED else LICENSES
+    if tenant:
+        partner = replace(PARTNER, reference=tenant_reference(PARTNER.reference, tenant),
+                          company_name=f"{PARTNER.company_name} {tenant}")
+        customers = tuple(replace(customer, reference=tenant_reference(customer.reference, tenant))
+                          for customer in customers)
+        licenses = tuple(replace(license_, customer_ref=tenant_reference(license_.customer_ref, tenant))
+                         for license_ in licenses)
+    return Catalogue(partner=partner, customers=customers, licenses=licenses, products=PRODUCTS, programs=PROGRAMS)

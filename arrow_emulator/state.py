@@ -20,7 +20,7 @@ from arrow_emulator.exports import ArithmeticSegment, ExportFilter, ExportQuery,
 from arrow_emulator.faults import FaultBook, RequestCounters
 from arrow_emulator.generator import SCALE_PRODUCTS, ConsumptionItem, DataModel, ExportLine, LicenseRecord
 from arrow_emulator.page_cache import PageCache
-from arrow_emulator.seeds import DEMO_SEED, catalogue_for
+from arrow_emulator.seeds import DEMO_SEED, MAX_TENANT, catalogue_for
 
 DEFAULT_API_KEY = "arrow-demo-key"
 DEFAULT_BASE_PATH = "/index.php/api/"
@@ -49,6 +49,7 @@ class EmulatorConfig:
     scale_licenses: int = 0  # at least this many licenses in the listing
     export_page_size: int = EXPORT_PAGE_SIZE
     export_cache_mb: int = 0  # > 0: keep rendered export pages, up to this many MiB (0: off)
+    tenant: int = 0  # > 0: the partner and customers have references of their own (`seeds.tenant_reference`)
 
     def __post_init__(self) -> None:
         if not self.base_path.startswith("/") or not self.base_path.endswith("/"):
@@ -58,6 +59,8 @@ class EmulatorConfig:
                 raise ValueError(f"{name} must be >= 0")
         if self.export_page_size < 1:
             raise ValueError("export_page_size must be >= 1")
+        if not 0 <= self.tenant <= MAX_TENANT:
+            raise ValueError(f"tenant must be between 0 and {MAX_TENANT}")
 
 
 class EmulatorState:
@@ -111,8 +114,9 @@ class EmulatorState:
     @property
     def model(self) -> DataModel:
         if self._model is None or self._model.today != self.today:
-            self._model = DataModel(catalogue_for(self.config.seed), self.config.seed, self.today,
-                                    self.config.validation_delay_days, self.config.scale_licenses)
+            catalogue = catalogue_for(self.config.seed, self.config.tenant)
+            self._model = DataModel(catalogue, self.config.seed, self.today, self.config.validation_delay_days,
+                                    self.config.scale_licenses)
         return self._model
 
     # Export lines

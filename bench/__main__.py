@@ -2,10 +2,12 @@
 
 Each benchmark runs in its own process per database (Django is configured once per process):
 SQLite always, PostgreSQL when one is configured (``BENCH_DATABASE_URL``/``DATABASE_URL``) or can
-be started locally the way ``.ci/run`` does (see `bench.postgres`). ``--quick`` uses sizes ten
-times smaller (a smoke run, not the figures of the README), ``--only NAME`` runs one benchmark,
-``--database`` limits the databases. Missed targets are reported, not failed: the exit status
-is non-zero only when a benchmark could not run.
+be started locally the way ``.ci/run`` does (see `bench.postgres`); ``workers`` runs on
+PostgreSQL only (with a Redis it starts itself, see `bench.redis_server`). ``--quick`` uses sizes
+about ten times smaller (a smoke run, not the figures of the README), ``--only NAME`` runs one
+benchmark, ``--database`` limits the databases, ``--lines N`` sets the size of the large month of
+``billing_scale`` (default a million lines). Missed targets are reported, not failed: the exit
+status is non-zero only when a benchmark could not run.
 """
 
 from __future__ import annotations
@@ -19,18 +21,20 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.harness import ROOT, format_value, machine_description, say
+from bench.harness import NOT_MEASURED, ROOT, format_value, machine_description, say
 from bench.postgres import configured_url, postgres_url, server_options
 
-BENCHMARKS = ("billing_import", "consumption_sync", "reconcile", "api")
+BENCHMARKS = ("billing_import", "billing_scale", "consumption_sync", "reconcile", "api", "workers")
 DATABASES = ("sqlite", "postgresql")
+POSTGRESQL_ONLY = frozenset({"workers"})  # several worker processes need a server database
 SQLITE_URL = "sqlite:///bench"  # the file itself is a temporary test database (bench.harness)
 
 
-def run_benchmark(name: str, database_url: str, *, quick: bool) -> tuple[list[dict], int]:
+def run_benchmark(name: str, database_url: str, *, quick: bool, extra: tuple[str, ...] = ()) -> tuple[list[dict], int]:
     """Run ``bench.<name>`` in a child process; its figures and exit status."""
     with tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".json") as output:
-        command = [sys.executable, "-m", f"bench.{name}", "--database-url", database_url, "--json", output.name]
+        command = [sys.executable, "-m", f"bench.{name}", "--database-url", database_url, "--json", output.name,
+                   *extra]
         if quick:
             command.append("--quick")
         status = subprocess.run(command, cwd=ROOT).returncode
@@ -44,17 +48,26 @@ def summary(figures: list[dict]) -> None:
     for figure in figures:
         verdict = "" if figure["met"] is None else ("ok" if figure["met"] else "MISSED")
         target = figure["target"] or "-"
+        if figure["value"] is None:  # a slot for a target whose endpoint does not exist yet
+            say(f"  {figure['name']:<{width}}  {NOT_MEASURED} ({figure['note']})  target {target}")
+            continue
         say(f"  {figure['name']:<{width}}  {format_value(figure['value']):>10} {figure['unit']:<18} "
             f"{target:>10} {verdict}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Run the waldur-arrow benchmarks.")
-    parser.add_argument("--quick", action="store_true", help="sizes ten times smaller (smoke run)")
+    parser.add_argument("--quick", action="store_true", help="sizes about ten times smaller (smoke run)")
     parser.add_argument("--only", choices=BENCHMARKS, action="append", help="run only this benchmark (repeatable)")
     parser.add_argument("--database", choices=DATABASES, action="append",
                         help="run only on this database (repeatable; default: both when PostgreSQL is available)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--lines", type=int, metavar="N",
+                        help="lines of billing_scale's large month (default 1 000 000; quick 100 000)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     benchmarks = args.only or list(BENCHMARKS)
     databases = args.database or list(DATABASES)
     say(f"waldur-arrow benchmarks on {machine_description()}{' (quick sizes)' if args.quick else ''}")
@@ -77,11 +90,19 @@ def main(argv: list[str] | None = None) -> int:
                 say("PostgreSQL: none configured or installed; SQLite only")
         for name in benchmarks:
             for database, url in urls.items():
+                if name in POSTGRESQL_ONLY and database != "postgresql":
+                    continue
                 say(f"\n== {name} on {database} ==")
-                results, status = run_benchmark(name, url, quick=args.quick)
+                extra = ("--lines", str(args.lines)) if name == "billing_scale" and args.lines else ()
+                results, status = run_benchmark(name, url, quick=args.quick, extra=extra)
                 figures.extend(results)
                 if status != 0:
                     failed.append(f"{name} ({database})")
+        skipped = [name for name in benchmarks if name in POSTGRESQL_ONLY and "postgresql" not in urls]
+        if skipped:
+            say(f"\n{', '.join(skipped)}: not run (PostgreSQL only)")
+            if "postgresql" in databases:  # asked for, but no server could be had
+                failed.extend(skipped)
     summary(figures)
     say(f"\n{len(figures)} figures in {time.perf_counter() - started:.0f} s"
         + (f"; could not run: {', '.join(failed)}" if failed else ""))

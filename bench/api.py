@@ -8,6 +8,13 @@ with ``page_size`` 10, 100 and 300 through Django's test client with a staff tok
 stack but the socket): median latency of a few requests, and the queries of one request.
 The query count must be the same for every page size (also asserted by
 ``arrow_integration/tests/test_perf_query_counts.py``).
+
+Targets (issue 18, target 4): ``billing-syncs`` (each sync embeds its items) p50 ≤ 500 ms at
+``page_size`` 10, and its memory bounded at any page size: one request at ``page_size`` 1000,
+its response size and the peak of the Python memory allocated while it is served (read here as
+bounded when it stays under `TARGET_BILLING_SYNCS_PEAK_MB`); every other list p50 ≤ 100 ms at
+``page_size`` 100 on PostgreSQL. The month-close figures (target 5) follow on the same data
+(`bench.month_close`).
 """
 
 from __future__ import annotations
@@ -17,12 +24,29 @@ import datetime as dt
 import statistics
 import time
 
-from bench.harness import Report, bench_database, common_arguments, database_vendor, django_setup, say
+from bench import month_close
+from bench.harness import (
+    MEGABYTE,
+    Report,
+    bench_database,
+    common_arguments,
+    database_vendor,
+    django_setup,
+    say,
+)
 
 NAME = "api"
 FULL_RECORDS = 100_000
 QUICK_RECORDS = 10_000
 PAGE_SIZES = (10, 100, 300)
+BILLING_SYNCS = "/api/admin/arrow/billing-syncs/"
+TARGET_BILLING_SYNCS_MS = 500  # at page_size 10
+TARGET_LIST_MS = 100  # every other list at page_size 100, on PostgreSQL
+TARGET_PAGE_SIZE = 100
+MEMORY_PAGE_SIZE = 1000
+# "Bounded at any page size": one billing-syncs request at page_size 1000 may allocate at most this
+# much Python memory at its peak, whatever the number of items the syncs hold.
+TARGET_BILLING_SYNCS_PEAK_MB = 100
 SAMPLES = 5
 # An endpoint slower than this (seconds) is timed by its first request only.
 SLOW_REQUEST_SECONDS = 3.0
@@ -72,13 +96,38 @@ def data_create(emulator, *, records: int, today: dt.date):
 
 
 def staff_client():
+    """A test client with a staff user's token, and that user (the dashboard logs it in)."""
     from django.contrib.auth import get_user_model
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
     user = get_user_model().objects.create_user("bench-staff", is_staff=True)
     token = Token.objects.create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {token.key}"), user
+
+
+def memory_of_one_request(client, path: str, page_size: int) -> tuple[float, float, float]:
+    """(seconds, response MB, peak MB of Python memory) of one GET of ``path`` at ``page_size``.
+
+    The peak is tracemalloc's (every Python allocation made while the request is served, the
+    response included): the process's resident size would hide it behind what earlier
+    requests left to the allocator. Tracing slows the request down; its time is printed only.
+    """
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        started = time.perf_counter()
+        response = client.get(path, {"page_size": page_size})
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path}: HTTP {response.status_code}: {response.content[:200]!r}")
+    return seconds, len(response.content) / MEGABYTE, peak / MEGABYTE
 
 
 def measure(client, path: str, page_size: int) -> tuple[float, int, int]:
@@ -109,6 +158,7 @@ def measure(client, path: str, page_size: int) -> tuple[float, int, int]:
 
 
 def run(report: Report, *, records: int) -> None:
+    from arrow_client import Period
     from arrow_emulator.seeds import LICENSES as DEMO_LICENSES
     from arrow_emulator.testing import EmulatorProcess
 
@@ -119,21 +169,40 @@ def run(report: Report, *, records: int) -> None:
     with EmulatorProcess(seed="demo", scale_lines=records, scale_licenses=records + len(DEMO_LICENSES),
                          today=today) as emulator:
         data_create(emulator, records=records, today=today)
-    client = staff_client()
+    client, user = staff_client()
     say(f"  {'endpoint':45} {'page_size':>9} {'rows':>5} {'p50 ms':>9} {'queries':>7}")
     growing = []
     for path in ENDPOINTS:
-        counts = set()
+        counts, p50 = set(), {}
         for page_size in PAGE_SIZES:
             seconds, queries, rows = measure(client, path, page_size)
             counts.add(queries)
+            p50[page_size] = seconds * 1000
             say(f"  {path:45} {page_size:>9} {rows:>5} {seconds * 1000:>9.1f} {queries:>7}")
         if len(counts) > 1:
             growing.append(path)
-        report.add(f"{path} p50 at page_size {PAGE_SIZES[-1]} ({vendor})", seconds * 1000, "ms",
-                   note=f"{queries} queries at every page size" if len(counts) == 1 else "queries vary")
+        note = f"{queries} queries at every page size" if len(counts) == 1 else "queries vary"
+        if path == BILLING_SYNCS:
+            report.add(f"{path} p50 at page_size {PAGE_SIZES[0]} ({vendor})", p50[PAGE_SIZES[0]], "ms",
+                       target=f"≤ {TARGET_BILLING_SYNCS_MS}", met=p50[PAGE_SIZES[0]] <= TARGET_BILLING_SYNCS_MS,
+                       note=note)
+            continue
+        on_postgresql = vendor == "postgresql"
+        report.add(f"{path} p50 at page_size {TARGET_PAGE_SIZE} ({vendor})", p50[TARGET_PAGE_SIZE], "ms",
+                   target=f"≤ {TARGET_LIST_MS}" if on_postgresql else "",
+                   met=p50[TARGET_PAGE_SIZE] <= TARGET_LIST_MS if on_postgresql else None,
+                   note=f"{note}; page_size {PAGE_SIZES[-1]}: {p50[PAGE_SIZES[-1]]:.0f} ms")
     report.add(f"list endpoints whose query count grows with page size ({vendor})", len(growing), "endpoints",
                target="0", met=not growing, note=", ".join(growing))
+
+    seconds, megabytes, peak = memory_of_one_request(client, BILLING_SYNCS, MEMORY_PAGE_SIZE)
+    report.add(f"{BILLING_SYNCS} memory at page_size {MEMORY_PAGE_SIZE} ({vendor})", peak, "MB Python peak",
+               target=f"≤ {TARGET_BILLING_SYNCS_PEAK_MB}", met=peak <= TARGET_BILLING_SYNCS_PEAK_MB,
+               note=f"one request (traced: {seconds:.1f} s), response {megabytes:,.1f} MB, {records:,} items in "
+                    "the syncs")
+
+    period = Period.from_date(today).previous()
+    month_close.run(report, vendor=vendor, token_client=client, user=user, period=str(period))
 
 
 def main(argv: list[str] | None = None) -> int:

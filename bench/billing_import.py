@@ -16,6 +16,9 @@ and one throw-away database:
 5. the same import again with unchanged data (must change nothing, every row recognised by its
    fingerprint): its time vs the first.
 
+The import's time is also set against the export read alone (step 2, pages cached): the read is
+the limit of the job, and writing should hide behind it (issue 18: at most 1.3 times the read).
+
 Each timed step runs `RUNS` times and its fastest run counts (other work on the machine only
 ever slows a run down); all runs are printed.
 """
@@ -46,9 +49,10 @@ QUICK_LINES = 10_000
 BASELINE_LINES = 5_000
 QUICK_BASELINE_LINES = 1_000
 TARGET_SPEEDUP = 10
-TARGET_POSTGRESQL_LINES_PER_SECOND = 5_000
+TARGET_POSTGRESQL_LINES_PER_SECOND = 15_000
+TARGET_IMPORT_TO_READ = 1.3
 TARGET_PEAK_RSS_MB = 300
-TARGET_REIMPORT_SHARE = 0.20
+TARGET_REIMPORT_SHARE = 0.10
 # Each timed job runs this many times and its fastest run counts (the machine's other work only
 # ever slows a run down); the other runs are printed beside it.
 RUNS = 2
@@ -118,15 +122,23 @@ def naive_import(*, settings, period, limit: int) -> tuple[int, float, float]:
 
 
 def import_undo() -> None:
-    """Remove every billing sync, sync item, invoice item and invoice, so that the next import
-    starts from an empty month (plain DELETEs: this is set-up, not measured)."""
+    """Remove every billing sync, sync item, invoice item and invoice, and what an import records
+    beside them (page records, uncharged lines, runs), so that the next import starts from an
+    empty month as a first import does (plain DELETEs: this is set-up, not measured)."""
     from django.db import connection, transaction
 
-    from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
+    from arrow_integration.models import (
+        ArrowBillingExportPage,
+        ArrowBillingSync,
+        ArrowBillingSyncItem,
+        ArrowSyncRun,
+        ArrowUnchargedLine,
+    )
     from core.models import Invoice, InvoiceItem
 
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in (ArrowBillingSyncItem, ArrowBillingSync, InvoiceItem, Invoice):
+        for model in (ArrowBillingSyncItem, ArrowBillingSync, InvoiceItem, Invoice, ArrowBillingExportPage,
+                      ArrowUnchargedLine, ArrowSyncRun):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 - table names from model meta
 
 
@@ -193,6 +205,10 @@ def run(report: Report, *, lines: int, baseline_lines: int) -> None:
                    target=f"≥ {TARGET_POSTGRESQL_LINES_PER_SECOND:,}" if vendor == "postgresql" else "",
                    met=rate >= TARGET_POSTGRESQL_LINES_PER_SECOND if vendor == "postgresql" else None,
                    note=f"{lines:,} lines in {first_seconds:.1f} s (runs: {_seconds(first_runs)})")
+        to_read = first_seconds / read_seconds
+        report.add(f"import time / export read alone ({vendor})", to_read, "x", target=f"≤ {TARGET_IMPORT_TO_READ}",
+                   met=to_read <= TARGET_IMPORT_TO_READ,
+                   note=f"{first_seconds:.1f} s vs {read_seconds:.1f} s, both from the emulator's page cache")
         report.add(f"import speed-up vs baseline ({vendor})", speedup, "x", target=f"≥ {TARGET_SPEEDUP}",
                    met=speedup >= TARGET_SPEEDUP)
         write_speedup = (naive_write / written) / max(first_seconds - read_seconds, 1e-9) * lines

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import sys
 import tempfile
 import time
@@ -30,13 +31,19 @@ CLEAR_REFS = Path("/proc/self/clear_refs")
 STATUS = Path("/proc/self/status")
 
 
+NOT_MEASURED = "not measured"
+
+
 @dataclass
 class Figure:
-    """One measured figure and, when there is one, the target it is compared with."""
+    """One measured figure and, when there is one, the target it is compared with.
+
+    ``value`` is None for a target that cannot be measured yet (``note`` says why).
+    """
 
     benchmark: str
     name: str
-    value: float
+    value: float | None
     unit: str
     target: str = ""
     met: bool | None = None
@@ -46,10 +53,14 @@ class Figure:
         verdict = "" if self.met is None else (" ok" if self.met else " MISSED")
         target = f"  (target {self.target}{verdict})" if self.target else ""
         note = f"  [{self.note}]" if self.note else ""
+        if self.value is None:
+            return f"  {self.name}: {NOT_MEASURED} ({self.note}){target}"
         return f"  {self.name}: {format_value(self.value)} {self.unit}{target}{note}"
 
 
-def format_value(value: float) -> str:
+def format_value(value: float | None) -> str:
+    if value is None:
+        return NOT_MEASURED
     if value >= 100 or value == int(value):
         return f"{value:,.0f}"
     return f"{value:,.2f}" if value >= 1 else f"{value:.3f}"
@@ -63,12 +74,16 @@ class Report:
         self.json_path = json_path
         self.figures: list[Figure] = []
 
-    def add(self, name: str, value: float, unit: str, *, target: str = "", met: bool | None = None,
+    def add(self, name: str, value: float | None, unit: str, *, target: str = "", met: bool | None = None,
             note: str = "") -> Figure:
         figure = Figure(self.benchmark, name, value, unit, target, met, note)
         self.figures.append(figure)
         print(figure.line(), flush=True)
         return figure
+
+    def not_measured(self, name: str, unit: str, *, target: str, reason: str) -> Figure:
+        """A target this benchmark cannot measure yet: printed as "not measured (reason)"."""
+        return self.add(name, None, unit, target=target, note=reason)
 
     def save(self) -> None:
         if self.json_path:
@@ -132,6 +147,15 @@ def peak_rss_reset() -> bool:
         return False
 
 
+def rss_bytes() -> int:
+    """Resident memory of this process now (0 where /proc is not available)."""
+    try:
+        match = re.search(r"^VmRSS:\s+(\d+) kB", STATUS.read_text(), re.MULTILINE)
+    except OSError:
+        return 0
+    return int(match.group(1)) * 1024 if match else 0
+
+
 def peak_rss_bytes() -> int:
     """Peak resident memory of this process since the last reset (since start without one)."""
     try:
@@ -154,6 +178,18 @@ def stopwatch() -> Iterator[dict]:
         yield timing
     finally:
         timing["seconds"] = time.perf_counter() - started
+
+
+def free_port(preferred: int) -> int:
+    """``preferred`` when it is free on loopback, else any free port."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free loopback port")
 
 
 def machine_description() -> str:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from bench.harness import free_port
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 DEFAULT_PORT = int(os.environ.get("BENCH_PG_PORT", "55434"))
@@ -56,17 +57,6 @@ def _version_key(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".") if part.isdigit())
 
 
-def _free_port(preferred: int) -> int:
-    for port in (preferred, 0):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise RuntimeError("no free port for PostgreSQL")
-
-
 def _as_server_user(command: list[str]) -> list[str]:
     """Run ``command`` as the postgres user when we are root (initdb refuses to run as root)."""
     if os.geteuid() != 0:
@@ -84,7 +74,7 @@ def local_server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(work, SERVER_USER, SERVER_USER)
     data, log = work / "data", work / "server.log"
-    port = _free_port(DEFAULT_PORT)
+    port = free_port(DEFAULT_PORT)
     options = f"-p {port} -k {work} -c listen_addresses=127.0.0.1 {server_options()}"
     try:
         subprocess.run(_as_server_user([str(binaries / "initdb"), "-D", str(data), "-U", SERVER_USER,

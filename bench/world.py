@@ -4,13 +4,17 @@ The emulator's scale knob spreads generated licenses and export lines over all o
 customers (line ``j`` and license ``j`` belong to customer ``j % 6``, see
 `arrow_emulator.generator`), so `world_create` maps all six Arrow customers: every generated line
 then has a mapping and is imported. Set-up writes use bulk ORM calls; they are not measured.
+
+For an emulator started with ``--tenant N`` (another Arrow account, see `arrow_emulator.seeds`),
+``tenant=N`` maps that tenant's customers and records its partner reference, as saving the
+settings through the API would; only one settings row may be active (``is_active``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from arrow_emulator.seeds import CUSTOMERS
+from arrow_emulator.seeds import CUSTOMERS, catalogue_for
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
 from core.models import Customer, Offering, Project, Resource
 
@@ -26,16 +30,19 @@ class World:
     offering: Offering
 
 
-def world_create(emulator, *, classification_filter: str = "") -> World:
-    """Active settings on ``emulator`` (no classification filter: every line counts) and mappings."""
-    settings = ArrowSettings(api_url=emulator.base_url, export_type_reference=EXPORT_TYPE, is_active=True,
-                             sync_enabled=True, classification_filter=classification_filter)
+def world_create(emulator, *, classification_filter: str = "", tenant: int = 0, is_active: bool = True) -> World:
+    """Settings on ``emulator`` (no classification filter: every line counts) and mappings of all
+    the Arrow customers of its ``tenant``."""
+    catalogue = catalogue_for("demo", tenant)
+    settings = ArrowSettings(api_url=emulator.base_url, export_type_reference=EXPORT_TYPE, is_active=is_active,
+                             sync_enabled=True, classification_filter=classification_filter,
+                             partner_reference=catalogue.partner.reference if tenant else "")
     settings.api_key = emulator.api_key
     settings.save()
-    provider = Customer.objects.create(name="Bench Provider")
+    provider = Customer.objects.create(name=f"Bench Provider {tenant}" if tenant else "Bench Provider")
     offering = Offering.objects.create(name="Cloud via Arrow", customer=provider)
     mappings, projects = {}, {}
-    for seed in CUSTOMERS:
+    for seed in catalogue.customers:
         customer = Customer.objects.create(name=seed.company_name.rsplit(" ", 1)[0])
         projects[seed.reference] = Project.objects.create(name=PROJECT_NAME, customer=customer)
         mappings[seed.reference] = ArrowCustomerMapping.objects.create(

@@ -110,7 +110,7 @@ async def health(request: Request) -> Response:
         "status": "ok", "seed": config.seed, "today": state.today.isoformat(), "base_path": config.base_path,
         "validation_delay_days": config.validation_delay_days, "scale_lines": config.scale_lines,
         "scale_licenses": config.scale_licenses, "export_page_size": config.export_page_size,
-        "export_cache_mb": config.export_cache_mb, "export_cache": state.export_pages.stats(),
+        "export_cache_mb": config.export_cache_mb, "export_cache": state.export_pages.stats(), "tenant": config.tenant,
         "endpoints": list(ENDPOINTS), **_memory(),
     })
 

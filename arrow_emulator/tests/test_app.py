@@ -190,3 +190,28 @@ def test_scaled_licenses_listing_and_lookup(http):
                          headers=KEY).json()["data"]["licenses"]
     assert {item["customer_ref"] for item in seen} == {"XSP100003"}
     assert len({item["license_id"] for item in seen}) == len(seen) > 150
+
+
+def test_a_tenant_is_another_arrow_account_with_the_same_data():
+    """``--tenant N``: the partner and customers get references of their own, nothing else changes."""
+    from arrow_emulator.app import create_app
+    from arrow_emulator.seeds import tenant_reference
+
+    from .conftest import TestClient
+
+    plain = TestClient(create_app(EmulatorState(EmulatorConfig(today=TODAY, scale_lines=50))))
+    tenant = TestClient(create_app(EmulatorState(EmulatorConfig(today=TODAY, scale_lines=50, tenant=7))))
+    assert tenant_reference("XSP100001", 7) == "XSP107001"
+    assert plain.get(API + "whoami", headers=KEY).json()["data"]["reference"] == "XSP100000"
+    assert tenant.get(API + "whoami", headers=KEY).json()["data"]["reference"] == "XSP107000"
+    references = [customer["Reference"] for customer in
+                  tenant.get(API + "customers", headers=KEY).json()["data"]["customers"]]
+    assert references == [f"XSP10700{number}" for number in range(1, 7)]
+
+    plain_rows, tenant_rows = rows_of(export(plain, "2025-02")), rows_of(export(tenant, "2025-02"))
+    assert len(tenant_rows) == len(plain_rows) >= 50
+    for ours, theirs in zip(plain_rows, tenant_rows, strict=True):
+        assert theirs["End User Company ID"] == tenant_reference(f"XSP{ours['End User Company ID']}", 7)[3:]
+        assert (theirs["Sequence"], theirs["Customer Total Price"]) == (ours["Sequence"], ours["Customer Total Price"])
+    with pytest.raises(ValueError):
+        EmulatorConfig(tenant=900)

@@ -345,3 +345,21 @@ def _read_pages(http: httpx.Client, pages: int) -> list[str]:
         assert response.status_code == 200
         digests.append(hashlib.sha256(response.content).hexdigest())
     return digests
+
+
+def test_a_month_larger_than_the_cache_is_served_with_the_memory_of_the_cache():
+    """A ten-million-line month: any page is generated on its own (the month is never held whole),
+    and a cache smaller than the month keeps to its budget while the pages go through it."""
+    huge, budget_mb, read = 10_000_000, 2, 12
+    process = EmulatorProcess(seed="demo", today=TODAY, scale_lines=huge, export_cache_mb=budget_mb)
+    with process as emulator, httpx.Client(base_url=emulator.base_url, headers={"apiKey": emulator.api_key},
+                                           timeout=60) as http:
+        started_kb = emulator.control.health()["max_rss_kb"]
+        last = _export_page(http, huge // 1000).json()
+        digests = _read_pages(http, read)
+        health = emulator.control.health()
+    assert last["pagination"]["total"] == huge and len(last["data"]["values"]) == 1000
+    assert len(set(digests)) == read
+    assert 0 < health["export_cache"]["bytes"] <= budget_mb * MEBIBYTE
+    # Memory grows by the cache and a page or two being rendered, not by the month (gigabytes).
+    assert health["max_rss_kb"] - started_kb < 64 * 1024
