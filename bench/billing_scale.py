@@ -53,7 +53,7 @@ def month_import(settings, *, lines: int, today: dt.date) -> dict:
     else the settings are pointed at it (its URL, then the key that goes with it)."""
     from arrow_client import Period
     from arrow_emulator.testing import EmulatorProcess
-    from arrow_integration.services.billing_sync import billing_sync_import_period
+    from arrow_integration.services.billing.import_period import billing_sync_import_period
     from bench.world import world_create
 
     period = Period.from_date(today).previous()
