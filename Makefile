@@ -47,4 +47,4 @@ lint: install
 	$(BIN)/python -m ruff check . || true
 
 clean:
-	rm -rf $(VENV) var node_modules $(VENDOR_DIR)
+	rm -rf $(VENV) .venv-focus var node_modules $(VENDOR_DIR)
