@@ -15,6 +15,10 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F, Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from arrow_client import Period
 
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
 from arrow_integration.selectors.focus import ARROW_CHARGE_SOURCES, focus_charges
@@ -42,6 +46,12 @@ pytestmark = pytest.mark.django_db
 EXPORT_URL = "/api/admin/arrow/focus-export/"
 # The page of items and the look-ups of what they do not say themselves (see selectors.focus).
 QUERIES_PER_CHUNK = 12
+PROPERTY_SETTINGS = settings(max_examples=80, derandomize=True, database=None, deadline=None,
+                             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+query_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+period_like = st.one_of(query_text, st.from_regex(r"\A-?[0-9]{1,5}-[0-9]{1,3}\Z"),
+                        st.sampled_from(["2026-01", " 2026-02 ", "2101-01", "2026-01-15", "2026/01"]))
+uuid_like = st.one_of(st.none(), query_text, st.uuids().map(str), st.sampled_from(["", "0" * 32, "\x00"]))
 
 
 def arrow_total(invoice: Invoice) -> Decimal:
@@ -217,6 +227,38 @@ def test_bad_input_is_a_json_400_naming_the_parameter(staff_client, params, fiel
         assert response.status_code == 400, (params, response.content)
         assert response["Content-Type"] == "application/json" and field in response.json()
     assert staff_client.head(EXPORT_URL, params).status_code == 400
+
+
+def _valid_period(text: str) -> bool:
+    try:
+        Period.parse(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _valid_uuid(text: str | None) -> bool:
+    """A UUID as Python reads it, or nothing (an empty optional parameter is no filter)."""
+    try:
+        return not text or bool(uuid.UUID(text))
+    except ValueError:
+        return False
+
+
+@PROPERTY_SETTINGS
+@given(period=period_like, settings_uuid=uuid_like, customer_uuid=uuid_like)
+def test_any_query_is_a_csv_or_a_json_400_naming_what_is_wrong(staff_client, period, settings_uuid, customer_uuid):
+    params = {"period": period, "settings_uuid": settings_uuid, "customer_uuid": customer_uuid}
+    params = {name: value for name, value in params.items() if value is not None}
+    response = staff_client.get(EXPORT_URL, params)
+
+    wrong = {name for name, value in params.items()
+             if not (_valid_period(value) if name == "period" else _valid_uuid(value)) or "\x00" in value}
+    if not wrong:
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), params
+    else:
+        assert response.status_code == 400, (params, response.status_code)
+        assert set(response.json()) == wrong, (params, response.content)
 
 
 def test_the_command_refuses_bad_options():
