@@ -103,13 +103,20 @@ class FocusCharge:
     @property
     def period(self) -> Period:
         """The month the charge is for (a compensation: the month it corrects)."""
-        text = self.item.details.get("period")
-        return Period.parse(text) if text else Period.from_date(self.item.invoice.period)
+        return charged_month(self.item) or self.billing_period
 
     @property
     def billing_period(self) -> Period:
         """The month of the invoice that carries the charge."""
         return Period.from_date(self.item.invoice.period)
+
+
+def charged_month(item: InvoiceItem) -> Period | None:
+    """The month an Arrow-sourced item names in its details (None when it names none it can)."""
+    try:
+        return Period.parse(item.details.get("period") or "")
+    except ValueError:
+        return None
 
 
 def focus_invoice_items(
@@ -256,8 +263,7 @@ class _ChunkLookups:
     @cached_property
     def _issued_months(self) -> set[tuple[int, dt.date]]:
         """(customer, month) of the issued invoices of the months the chunk's compensations correct."""
-        periods = {Period.parse(item.details["period"]).first_day for item in self.compensations
-                   if item.details.get("period")}
+        periods = {month.first_day for month in map(charged_month, self.compensations) if month is not None}
         if not periods:
             return set()
         return set(Invoice.objects.filter(customer_id__in=self.customer_ids, period__in=periods)
@@ -320,10 +326,10 @@ class _ChunkLookups:
     def charge(self, item: InvoiceItem) -> FocusCharge:
         described, article_code = self._described(item)
         corrects_issued = False
-        if item.details.get("source") == COMPENSATION_SOURCE and item.details.get("period"):
-            corrected = Period.parse(item.details["period"]).first_day
-            corrects_issued = (corrected < item.invoice.period
-                               and (item.invoice.customer_id, corrected) in self._issued_months)
+        corrected = charged_month(item) if item.details.get("source") == COMPENSATION_SOURCE else None
+        if corrected is not None:
+            corrects_issued = (corrected.first_day < item.invoice.period
+                               and (item.invoice.customer_id, corrected.first_day) in self._issued_months)
         return FocusCharge(
             item=item,
             settings=self.settings_of(item),

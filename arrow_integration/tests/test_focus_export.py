@@ -188,6 +188,23 @@ def test_filters_by_customer_and_by_settings(staff_client, focus_months, arrow_e
         staff_client, period=period, settings_uuid=str(other_settings.uuid))[1]
 
 
+def test_canceled_invoices_are_left_out_and_odd_details_break_nothing(staff_client, focus_months):
+    months = focus_months
+    baltic = months.invoice(BALTIC, months.current)
+    Invoice.objects.filter(pk=baltic.pk).update(state=Invoice.State.CANCELED)  # no service cancels invoices yet
+    edited = months.invoice(TARTU, months.current).items.order_by("id")[0]
+    InvoiceItem.objects.filter(pk=edited.pk).update(details={**edited.details, "period": "someday",
+                                                             "arrow_quantity": "many", "buy_total": None})
+
+    status, text = api_export(staff_client, period=str(months.current))
+
+    rows = {row["x_InvoiceItemId"]: row for row in csv_rows(text)}
+    assert status == 200 and str(baltic.uuid) not in {row["x_InvoiceId"] for row in rows.values()}
+    odd = rows[str(edited.uuid)]
+    assert odd["ChargePeriodStart"] == odd["BillingPeriodStart"] and odd["x_WholesaleCost"] == ""
+    assert odd["PricingQuantity"] == "1.0"  # the item's own quantity when Arrow's cannot be read
+
+
 @pytest.mark.parametrize("scope", ["all", "settings"])
 def test_the_row_count_comes_with_get_and_head(staff_client, focus_months, scope):
     params = {"period": str(focus_months.closed)}
