@@ -28,7 +28,6 @@ import csv
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
-from typing import IO
 
 from arrow_client import Period
 from arrow_integration.choices import PriceSource
@@ -231,15 +230,6 @@ def focus_csv_pieces(
             progress(len(batch))
 
 
-def focus_export_write(
-    stream: IO[str], *, period: Period, settings_uuid: uuid.UUID | None = None,
-    customer_uuid: uuid.UUID | None = None, progress: Callable[[int], None] | None = None,
-) -> None:
-    """Write the month's export as CSV to ``stream`` (a text file)."""
-    for piece in focus_csv_pieces(period=period, settings_uuid=settings_uuid, customer_uuid=customer_uuid,
-                                  progress=progress):
-        stream.write(piece)
-
-
 def focus_export_filename(period: Period) -> str:
+    """The name a month's export is offered under."""
     return f"focus-{period}.csv"
