@@ -49,4 +49,4 @@ lint: install
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var node_modules $(VENDOR_DIR)
+	rm -rf $(VENV) .venv-focus var node_modules $(VENDOR_DIR)

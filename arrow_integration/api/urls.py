@@ -1,5 +1,6 @@
 """Routes under /api/admin/arrow/ (staff only)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from arrow_integration.api.views import (
@@ -7,6 +8,7 @@ from arrow_integration.api.views import (
     billing_syncs,
     consumption_records,
     customer_mappings,
+    focus_export,
     settings,
     vendor_mappings,
 )
@@ -23,4 +25,5 @@ router.register(
     "consumption-records", consumption_records.ArrowConsumptionRecordViewSet, basename="arrow-consumption-record"
 )
 
-urlpatterns = router.urls
+# Not a collection: a CSV export that needs a period, so it is routed here rather than listed by the API root.
+urlpatterns = router.urls + [path("focus-export/", focus_export.FocusExportView.as_view(), name="arrow-focus-export")]

@@ -1,0 +1,1 @@
+"""Reports over the billing data: pure reads that write nothing (the FOCUS export)."""
