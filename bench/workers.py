@@ -259,8 +259,8 @@ def run(report: Report, *, rows: int, months: int, lines: int, worker_counts: tu
 
     from arrow_client import Period
     from arrow_integration.choices import SyncRunState
-    from core.models import InvoiceItem
     from bench.world import world_create
+    from core.models import InvoiceItem
 
     if database_vendor() != "postgresql":
         raise RuntimeError("the multi-worker benchmark runs on PostgreSQL only")

@@ -27,6 +27,7 @@ from arrow_integration.tests.factories import (
     ArrowSettingsFactory,
     ArrowVendorOfferingMappingFactory,
 )
+from arrow_integration.tests.focus_support import FocusMonths, focus_months_build
 from arrow_integration.tests.golden_support import BIG_BANK
 from arrow_integration.tests.key_recorder import KeyRecorder
 from arrow_integration.tests.license_support import AWS, MICROSOFT
@@ -157,3 +158,8 @@ def key_recorder():
     """A local HTTP server that records the API key of every request it gets."""
     with KeyRecorder() as recorder:
         yield recorder
+
+
+@pytest.fixture
+def focus_months(arrow_emulator) -> FocusMonths:
+    return focus_months_build(arrow_emulator)

@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import pytest
+from core.services.demo_summary import demo_seed_with_summary
 
 from arrow_client import Period
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord, ArrowCustomerMapping, ArrowSettings
@@ -38,7 +38,6 @@ from arrow_integration.services.licenses import license_link_resource
 from arrow_integration.services.reconciliation import reconciliation_run_period
 from arrow_integration.tests.billing_support import current_period, export_lines
 from core.models import Customer, Invoice, Resource
-from core.services.demo_summary import demo_seed_with_summary
 from core.services.invoices import invoice_issue
 
 NORDIC, BALTIC, TARTU = "XSP100001", "XSP100002", "XSP100003"
@@ -115,8 +114,9 @@ def _charge_month_by_consumption(months: FocusMonths, emulator) -> None:
     _expect(months, months.current, {NORDIC: _final_sell(emulator, period, LINKED_LICENSE) - record.consumed_sell})
 
 
-@pytest.fixture
-def focus_months(arrow_emulator) -> FocusMonths:
+def focus_months_build(arrow_emulator) -> FocusMonths:
+    """Three months of the demo in the emulator: a closed statement month, a month charged by
+    consumption and reconciled, and the current month imported."""
     summary = demo_seed_with_summary(base_url="http://testserver/", arrow_url=arrow_emulator.base_url,
                                      arrow_key=arrow_emulator.api_key)
     settings = ArrowSettings.objects.get(uuid=summary["arrow_settings_uuid"])

@@ -25,7 +25,7 @@ from arrow_integration.services.billing_sync import billing_sync_import_period
 from arrow_integration.services.reports.focus_columns import EXPORT_COLUMNS
 from arrow_integration.services.reports.focus_export import focus_row
 from arrow_integration.tests.billing_support import billing_settings_create
-from arrow_integration.tests.focus_support import (  # noqa: F401 - fixtures
+from arrow_integration.tests.focus_support import (
     BALTIC,
     CREDIT_AMOUNT,
     LINKED_LICENSE,
@@ -35,7 +35,6 @@ from arrow_integration.tests.focus_support import (  # noqa: F401 - fixtures
     TARTU,
     api_export,
     csv_rows,
-    focus_months,
 )
 from core.models import Invoice, InvoiceItem
 from core.services.invoices import invoice_issue

@@ -26,7 +26,7 @@ from arrow_integration.services.reports.focus_columns import (
     FOCUS_COLUMNS,
     SERVICE_CATEGORIES,
 )
-from arrow_integration.tests.focus_support import api_export, csv_rows, focus_months  # noqa: F401 - fixtures
+from arrow_integration.tests.focus_support import api_export, csv_rows
 from arrow_integration.tests.focus_validator import (
     ValidatorUnavailable,
     parse_report,

@@ -115,11 +115,11 @@ def money_text(value: Decimal | None) -> str:
 
 def datetime_text(moment: dt.datetime) -> str:
     """ISO 8601 in UTC with the zone written as Z."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def period_bounds_utc(period: Period) -> tuple[str, str]:
     """A month as FOCUS bounds: its first instant (inclusive) and the next month's (exclusive)."""
-    start = dt.datetime.combine(period.first_day, dt.time.min, tzinfo=dt.timezone.utc)
-    end = dt.datetime.combine(period.next().first_day, dt.time.min, tzinfo=dt.timezone.utc)
+    start = dt.datetime.combine(period.first_day, dt.time.min, tzinfo=dt.UTC)
+    end = dt.datetime.combine(period.next().first_day, dt.time.min, tzinfo=dt.UTC)
     return datetime_text(start), datetime_text(end)
