@@ -14,6 +14,8 @@ BILLING_EXPORT_SOURCE = "arrow_billing_export"  # a billing export line (stateme
 PROVISIONAL_ITEM_SOURCE = "arrow_consumption"  # a license-month's consumption, provisional
 COMPENSATION_SOURCE = "arrow_compensation"  # a correction of either, on the current open invoice
 ARROW_INVOICE_ITEM_SOURCES = (BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE, COMPENSATION_SOURCE)
+# The resource attribute naming the vendor of a linked license (written when a license is linked).
+ARROW_VENDOR_ATTRIBUTE = "arrow_vendor_name"
 
 
 class PriceSource(models.TextChoices):

@@ -32,6 +32,13 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.fields.json import KT
 
 from arrow_client import Period
+from arrow_integration.choices import (
+    ARROW_INVOICE_ITEM_SOURCES,
+    ARROW_VENDOR_ATTRIBUTE,
+    BILLING_EXPORT_SOURCE,
+    COMPENSATION_SOURCE,
+    PROVISIONAL_ITEM_SOURCE,
+)
 from arrow_integration.models import (
     ArrowBillingSyncItem,
     ArrowConsumptionRecord,
@@ -39,16 +46,9 @@ from arrow_integration.models import (
     ArrowSettings,
     ArrowVendorOfferingMapping,
 )
-
-# `details.source` values of Arrow-sourced invoice items and the resource attribute naming a
-# license's vendor, from the modules that write them.
-from arrow_integration.services.billing_lines import BILLING_EXPORT_SOURCE
-from arrow_integration.services.compensation import COMPENSATION_SOURCE
-from arrow_integration.services.consumption_apply import PROVISIONAL_ITEM_SOURCE
-from arrow_integration.services.licenses import ARROW_VENDOR_ATTRIBUTE
 from core.models import Invoice, InvoiceItem
 
-ARROW_CHARGE_SOURCES = (BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE, COMPENSATION_SOURCE)
+ARROW_CHARGE_SOURCES = ARROW_INVOICE_ITEM_SOURCES
 # How a charge's source is called outside the database.
 STATEMENT, CONSUMPTION, COMPENSATION = "statement", "consumption", "compensation"
 SOURCE_NAMES = {BILLING_EXPORT_SOURCE: STATEMENT, PROVISIONAL_ITEM_SOURCE: CONSUMPTION,

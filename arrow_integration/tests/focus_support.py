@@ -27,16 +27,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.services.demo_summary import demo_seed_with_summary
-
 from arrow_client import Period
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord, ArrowCustomerMapping, ArrowSettings
-from arrow_integration.services.billing_sync import billing_sync_import_period
-from arrow_integration.services.consumption import consumption_sync_period
-from arrow_integration.services.consumption_reconciliation import consumption_reconciliation_run_period
-from arrow_integration.services.licenses import license_link_resource
-from arrow_integration.services.reconciliation import reconciliation_run_period
-from arrow_integration.tests.billing_support import current_period, export_lines
+from arrow_integration.services.billing.import_period import billing_sync_import_period
+from arrow_integration.services.billing.statement_reconciliation import reconciliation_run_period
+from arrow_integration.services.configuration.demo import demo_seed_with_summary
+from arrow_integration.services.consumption.reconciliation import consumption_reconciliation_run_period
+from arrow_integration.services.consumption.sync import consumption_sync_period
+from arrow_integration.services.licenses.links import license_link_resource
+from arrow_integration.tests.billing_support import export_lines
+from arrow_integration.tests.periods import current_period
 from core.models import Customer, Invoice, Resource
 from core.services.invoices import invoice_issue
 

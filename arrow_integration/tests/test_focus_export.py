@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from arrow_client import Period
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
 from arrow_integration.selectors.focus import ARROW_CHARGE_SOURCES, focus_charges
-from arrow_integration.services.billing_sync import billing_sync_import_period
+from arrow_integration.services.billing.import_period import billing_sync_import_period
 from arrow_integration.services.reports.focus_columns import EXPORT_COLUMNS
 from arrow_integration.services.reports.focus_export import focus_row
 from arrow_integration.tests.billing_support import billing_settings_create

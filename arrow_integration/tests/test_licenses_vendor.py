@@ -7,7 +7,7 @@ mapping named like its program. Faults injected into the emulator take those sou
 
 import pytest
 
-from arrow_integration.services.licenses.links import ARROW_VENDOR_ATTRIBUTE
+from arrow_integration.choices import ARROW_VENDOR_ATTRIBUTE
 from arrow_integration.tests.factories import ArrowVendorOfferingMappingFactory
 from arrow_integration.tests.license_support import (
     AWS,

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from arrow_client import ArrowClient, ArrowNotFound, License
+from arrow_integration.choices import ARROW_VENDOR_ATTRIBUTE
 from arrow_integration.clients import arrow_client_for
 from arrow_integration.matching import best_matches
 from arrow_integration.models import ArrowCustomerMapping
@@ -32,7 +33,6 @@ from core.models import Offering, Project, Resource
 
 VENDOR_SUBSCRIPTION_ATTRIBUTE = "vendor_subscription_id"
 ARROW_CUSTOMER_ATTRIBUTE = "arrow_customer_reference"
-ARROW_VENDOR_ATTRIBUTE = "arrow_vendor_name"
 
 
 @dataclass(frozen=True)

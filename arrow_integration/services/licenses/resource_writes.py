@@ -18,14 +18,11 @@ from django.utils import timezone
 
 from arrow_client import ArrowClient, ArrowNotFound, Period
 from arrow_client import Customer as ArrowCustomer
+from arrow_integration.choices import ARROW_VENDOR_ATTRIBUTE
 from arrow_integration.matching import best_matches
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
 from arrow_integration.selectors.configuration import active_mapping_of, already_mapped_message
-from arrow_integration.services.licenses.links import (
-    ARROW_CUSTOMER_ATTRIBUTE,
-    ARROW_VENDOR_ATTRIBUTE,
-    VENDOR_SUBSCRIPTION_ATTRIBUTE,
-)
+from arrow_integration.services.licenses.links import ARROW_CUSTOMER_ATTRIBUTE, VENDOR_SUBSCRIPTION_ATTRIBUTE
 from arrow_integration.services.licenses.resource_billing import LicenseBilling, ResourceSyncResult
 from core.models import ComponentUsage, Customer, Offering, OfferingComponent, Plan, Project, Resource
 

@@ -108,7 +108,7 @@ def imported_month(billing_settings, mapped):
     from arrow_integration.choices import SyncRunKind
     from arrow_integration.models import ArrowSyncRun
     from arrow_integration.services.billing.import_period import billing_sync_import_period
-    from arrow_integration.tests.billing_support import early_in_current_month, previous_period
+    from arrow_integration.tests.periods import early_in_current_month, previous_period
 
     period = previous_period()
     billing_sync_import_period(settings=billing_settings, period=period, today=early_in_current_month())
