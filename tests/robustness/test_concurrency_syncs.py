@@ -95,11 +95,12 @@ def test_two_billing_imports_of_the_same_month_charge_every_line_once(scaled_emu
     expected = {line.line_reference: line.sell_total for line in export_lines(arrow_settings, previous_period)}
     scaled_emulator.control.inject_fault("billing/erp/exports/sync", latency=SLOW_ANSWER_SECONDS)
 
-    outcomes = run_at_once(
+    runs = run_at_once(
         *[lambda: billing_sync_import_period(settings=settings_again(arrow_settings.pk), period=previous_period)] * 2
     )
 
-    assert not [outcome for outcome in outcomes if isinstance(outcome, BaseException)], outcomes
+    assert not [run for run in runs if isinstance(run, BaseException)], runs
+    outcomes = [run.outcome for run in runs]
     assert sorted(outcome["items_created"] for outcome in outcomes) == [0, len(expected)]
     assert [outcome["failures"] for outcome in outcomes] == [{}, {}]
     assert len(expected) > 2 * EXPORT_PAGE_SIZE  # several pages
