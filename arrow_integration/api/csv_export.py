@@ -158,19 +158,21 @@ def csv_requested(request) -> bool:
 
 
 class CsvExportMixin:
-    """CSV for a viewset's `list` and the actions named in ``csv_actions``; JSON stays the default.
+    """CSV for a viewset's `list` (unless ``csv_list`` is off) and the actions named in
+    ``csv_actions``; JSON stays the default.
 
     `list` in CSV writes every row of the filtered queryset through the serializer, reading
     ``csv_chunk_rows`` rows at a time; `csv_filename` names the download. Errors are JSON.
     """
 
     csv_actions: tuple[str, ...] = ()
+    csv_list = True  # False: only the actions of ``csv_actions`` offer CSV
     csv_chunk_rows = DEFAULT_CHUNK_ROWS
     csv_filename = "export.csv"
 
     def get_renderers(self):
         renderers = [JSONRenderer()]
-        if getattr(self, "action", None) in ("list", *self.csv_actions):
+        if getattr(self, "action", None) in (*(("list",) if self.csv_list else ()), *self.csv_actions):
             renderers.append(CsvRenderer())
         return renderers
 

@@ -9,7 +9,9 @@ from arrow_integration.api.views import (
     consumption_records,
     customer_mappings,
     focus_export,
+    month_close,
     settings,
+    sync_runs,
     vendor_mappings,
 )
 
@@ -24,6 +26,9 @@ router.register("billing-sync-items", billing_sync_items.ArrowBillingSyncItemVie
 router.register(
     "consumption-records", consumption_records.ArrowConsumptionRecordViewSet, basename="arrow-consumption-record"
 )
+router.register("sync-runs", sync_runs.ArrowSyncRunViewSet, basename="arrow-sync-run")
+router.register("month-close", month_close.MonthCloseViewSet, basename="arrow-month-close")
+router.register("month-close-lines", month_close.MonthCloseLinesViewSet, basename="arrow-month-close-line")
 
 # Not a collection: a CSV export that needs a period, so it is routed here rather than listed by the API root.
 urlpatterns = router.urls + [path("focus-export/", focus_export.FocusExportView.as_view(), name="arrow-focus-export")]

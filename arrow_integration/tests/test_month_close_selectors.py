@@ -47,7 +47,6 @@ from arrow_integration.tests.month_close_support import (
     TARTU,
     UNEXPECTED_AMOUNT,
     arrow_items_total,
-    closing_month_build,
     emulator_sell_by_customer,
     emulator_sell_of_license,
     items_total_of,
@@ -56,11 +55,6 @@ from arrow_integration.tests.periods import current_period
 
 pytestmark = pytest.mark.django_db
 ZERO = Decimal(0)
-
-
-@pytest.fixture
-def closing_month(arrow_emulator):
-    return closing_month_build(arrow_emulator)
 
 
 def lines_of(period, **filters):
