@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import QueryDict, StreamingHttpResponse
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -151,6 +151,25 @@ def csv_response(rows: Iterable[Mapping | Sequence], header: Sequence[str] | Non
     return StreamingHttpResponse(csv_stream(rows, header), content_type=CSV_CONTENT_TYPE, headers=headers)
 
 
+class _WithoutFormat:
+    """A request as serializers see it, without `?format=csv`: DRF keeps that parameter in the
+    URLs it builds, and a CSV's links lead to the objects, not to CSV."""
+
+    GET = QueryDict()
+
+    def __init__(self, request) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str):
+        return getattr(self._request, name)
+
+
+def csv_serializer(view, **kwargs):
+    """``view``'s serializer for CSV rows (its links without `?format=csv`)."""
+    context = {**view.get_serializer_context(), "request": _WithoutFormat(view.request)}
+    return view.get_serializer(context=context, **kwargs)
+
+
 def csv_requested(request) -> bool:
     """True when content negotiation chose CSV for ``request``."""
     renderer = getattr(request, "accepted_renderer", None)
@@ -189,6 +208,6 @@ class CsvExportMixin:
         queryset = self.filter_queryset(self.get_queryset())
         if request.method == "HEAD":
             return Response(headers={"X-Result-Count": str(queryset.count())})
-        serializer = self.get_serializer()
+        serializer = csv_serializer(self)
         rows = (serializer.to_representation(obj) for obj in queryset.iterator(chunk_size=self.csv_chunk_rows))
         return csv_response(rows, serializer_columns(serializer), filename=self.csv_filename, count=queryset.count())

@@ -13,7 +13,13 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from arrow_integration.api.base import AdminViewSetMixin
-from arrow_integration.api.csv_export import CsvExportMixin, csv_requested, csv_response, serializer_columns
+from arrow_integration.api.csv_export import (
+    CsvExportMixin,
+    csv_requested,
+    csv_response,
+    csv_serializer,
+    serializer_columns,
+)
 from arrow_integration.api.serializers.month_close import (
     MonthCloseLineSerializer,
     MonthCloseLinesQuerySerializer,
@@ -63,7 +69,7 @@ class _MonthReportViewSet(CsvExportMixin, AdminViewSetMixin, mixins.ListModelMix
         return data.pop("period"), LineFilters(**data)
 
     def csv_download(self, rows, period, count: int | None = None):
-        serializer = self.get_serializer()
+        serializer = csv_serializer(self)
         return csv_response((serializer.to_representation(row) for row in rows), serializer_columns(serializer),
                             filename=f"{self.csv_name}-{period}.csv", count=count)
 
@@ -92,12 +98,13 @@ class MonthCloseLinesViewSet(_MonthReportViewSet):
 
     def list(self, request, *args, **kwargs):
         period, filters = self.query()
-        if csv_requested(request) and request.method != "HEAD":
-            return self.csv_download(month_close_line_stream(period, filters), period)
-        paginator = self.paginator
         if request.method == "HEAD":
-            count, lines = month_close_line_window(period, filters, offset=0, limit=0)
+            count, _lines = month_close_line_window(period, filters, offset=0, limit=0)
             return Response(headers={"X-Result-Count": str(count)})
+        if csv_requested(request):  # counted first (one more pass), then streamed
+            count, _lines = month_close_line_window(period, filters, offset=0, limit=0)
+            return self.csv_download(month_close_line_stream(period, filters), period, count=count)
+        paginator = self.paginator
         size = paginator.get_page_size(request)
         number = paginator.get_page_number(request, None)
         count, lines = month_close_line_window(period, filters, offset=(number - 1) * size, limit=size)
