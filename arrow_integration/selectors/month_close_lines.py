@@ -35,7 +35,13 @@ from decimal import Decimal
 
 from arrow_client.periods import Period
 from arrow_client.references import customer_key
-from arrow_integration.choices import COMPENSATION_THRESHOLD, BillingSyncState, UnchargedReason
+from arrow_integration.choices import (
+    BILLING_EXPORT_SOURCE,
+    COMPENSATION_THRESHOLD,
+    PROVISIONAL_ITEM_SOURCE,
+    BillingSyncState,
+    UnchargedReason,
+)
 from arrow_integration.selectors.month_close_sources import (
     Charge,
     ConsumptionMonth,
@@ -54,6 +60,7 @@ VARIANCE_CLASSES = (MATCHED, UNDERCHARGED, OVERCHARGED, MISSING, UNEXPECTED, DUP
 # What a line is: how it reached the report.
 STATEMENT, CONSUMPTION, UNCHARGED, INVOICE_ITEM = "statement", "consumption", "uncharged", "invoice_item"
 NO_CUSTOMER = "(no customer)"
+_SOURCE_NAMES = {BILLING_EXPORT_SOURCE: "statement", PROVISIONAL_ITEM_SOURCE: "consumption"}
 
 
 @dataclass(slots=True)
@@ -146,7 +153,7 @@ def _classify(line: MonthCloseLine) -> None:
         return
     if abs(line.duplicate_charges) >= COMPENSATION_THRESHOLD:
         line.variance_class = DUPLICATED
-        line.reason = f"charged more than once: second charges still add {line.duplicate_charges}"
+        line.reason = f"charged more than once: second charges still add {line.duplicate_charges:.2f}"
     elif not line.charges and not line.compensations:
         line.variance_class = MISSING
         line.reason = line.reason or "read from Arrow, but no invoice item charges it"
@@ -160,7 +167,8 @@ def _classify(line: MonthCloseLine) -> None:
         else:
             line.variance_class = UNDERCHARGED if difference > 0 else OVERCHARGED
     if not line.reason and line.compensations:
-        line.reason = f"compensated {line.compensated} (reconciliation or a corrected re-import)"
+        line.reason = (f"first invoiced {line.invoiced - line.compensated:.2f}, compensated {line.compensated:+.2f} "
+                       f"(reconciliation or a corrected re-import)")
 
 
 def _second_charges(sources: MonthSources, item_id: int) -> tuple[list[Charge], Decimal]:
@@ -270,7 +278,7 @@ def _unexpected_lines(sources: MonthSources) -> Iterator[MonthCloseLine]:
             line_references=(item.line_reference,) if item.line_reference else (), description=item.name,
             classification="", currency=item.currency, arrow_amount=ZERO, arrow_buy=ZERO, in_scope=True,
             validated=True, reconciled=False, charges=(item.charge,), variance_class=UNEXPECTED,
-            reason=f"an Arrow {item.source} item that no Arrow line of the month names",
+            reason=f"an Arrow {_SOURCE_NAMES.get(item.source, 'invoice')} item that no Arrow line of the month names",
         )
 
 
