@@ -27,6 +27,7 @@ so memory holds the month's small parts only. Nothing here writes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid as uuid_module
 from collections import defaultdict
 from collections.abc import Iterator
@@ -176,7 +177,7 @@ def _second_charges(sources: MonthSources, item_id: int) -> tuple[list[Charge], 
     charges, still = [], ZERO
     for duplicate_uuid, charge in sources.duplicates.get(item_id, ()):
         own = [charge] if charge is not None else []
-        own += sources.compensations.pop(str(duplicate_uuid), [])
+        own += sources.compensations.pop(duplicate_uuid, [])
         charges += own
         still += sum((entry.amount for entry in own), ZERO)
     return charges, still
@@ -186,14 +187,17 @@ def _statement_line(sources: MonthSources, row: tuple) -> MonthCloseLine:
     (item_id, item_uuid, reference, license_reference, classification, description, sell, buy, validation_date,
      sync_state, currency, settings_id, arrow_reference, arrow_name, _customer_id, *charge) = row
     settings: SettingsFacts = sources.settings[settings_id]
-    duplicates, still = _second_charges(sources, item_id)
+    duplicates, still = _second_charges(sources, item_id) if item_id in sources.duplicates else ((), ZERO)
+    owner = sources.owners.get((settings_id, arrow_reference, arrow_name))
+    if owner is None:
+        owner = sources.owners[(settings_id, arrow_reference, arrow_name)] = _mapped(
+            sources, settings_id, arrow_reference, arrow_name).line_fields(sources)
     return MonthCloseLine(
-        period=sources.period, kind=STATEMENT, **_mapped(sources, settings_id, arrow_reference, arrow_name).line_fields(
-            sources), license_reference=license_reference, line_references=(reference,), description=description,
+        period=sources.period, kind=STATEMENT, **owner, license_reference=license_reference, line_references=(reference,), description=description,
         classification=classification, currency=currency, arrow_amount=settings.amount(sell, buy), arrow_buy=buy,
         in_scope=True, validated=validation_date is not None, reconciled=sync_state == BillingSyncState.RECONCILED,
         charges=(charge_from(tuple(charge)), *duplicates),
-        compensations=tuple(sources.compensations.pop(str(item_uuid), ())), duplicate_charges=still,
+        compensations=tuple(sources.compensations.pop(item_uuid, ())), duplicate_charges=still,
     )
 
 
@@ -226,9 +230,9 @@ def _consumption_line(sources: MonthSources, month: ConsumptionMonth) -> MonthCl
         charges.append(month.charge)
     elif month.charged_by_statement or abs(amount) < COMPENSATION_THRESHOLD:
         return None  # the statement line charges this license-month, or there is nothing to charge
-    compensations = list(sources.compensations.pop(str(month.record_uuid), ()))
+    compensations = list(sources.compensations.pop(month.record_uuid, ()))
     for line in linked:
-        compensations += sources.compensations.pop(str(line.item_uuid), ())
+        compensations += sources.compensations.pop(line.item_uuid, ())
         more, more_still = _second_charges(sources, line.item_id)
         charges += more
         still += more_still
@@ -338,7 +342,7 @@ class LineFilters:
             (self.settings_uuid is None or line.settings_uuid == self.settings_uuid)
             and (self.customer_uuid is None or line.customer_uuid == self.customer_uuid)
             and (self.arrow_customer_reference is None
-                 or customer_key(line.arrow_customer_reference) == customer_key(self.arrow_customer_reference))
+                 or _customer_key(line.arrow_customer_reference) == _customer_key(self.arrow_customer_reference))
         )
 
     def matches(self, line: MonthCloseLine) -> bool:
@@ -349,7 +353,12 @@ class LineFilters:
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _customer_key(reference: str) -> str:
+    return customer_key(reference)
+
+
 def line_owner_key(line: MonthCloseLine) -> tuple[int | None, str]:
     """The report row a line adds up into: settings and Arrow customer (compared without case)."""
-    return (line.settings_id, customer_key(line.arrow_customer_reference))
+    return (line.settings_id, _customer_key(line.arrow_customer_reference))
 

@@ -78,6 +78,14 @@ def charge_from(values: tuple) -> Charge | None:
                   invoice_period=invoice_period, invoice_state=invoice_state)
 
 
+def _uuid_or_text(value: str) -> uuid_module.UUID | str:
+    """A UUID written in an item's details, as the database returns UUID columns (text if it is none)."""
+    try:
+        return uuid_module.UUID(value)
+    except ValueError:
+        return value
+
+
 @dataclass(frozen=True, slots=True)
 class SettingsFacts:
     pk: int
@@ -163,8 +171,8 @@ class MonthSources:
     mappings: dict[tuple[int, str], MappingFacts] = field(default_factory=dict)
     # local customer id -> its live mapping (active first)
     mapping_of_customer: dict[int, MappingFacts] = field(default_factory=dict)
-    # UUID (as text) of the sync item or consumption record a compensation corrects -> compensations
-    compensations: dict[str, list[Charge]] = field(default_factory=lambda: defaultdict(list))
+    # UUID of the sync item or consumption record a compensation corrects -> compensations
+    compensations: dict[uuid_module.UUID | str, list[Charge]] = field(default_factory=lambda: defaultdict(list))
     # id of a line's charging sync item -> (uuid, charge) of its second charges
     duplicates: dict[int, list[tuple[uuid_module.UUID, Charge]]] = field(default_factory=lambda: defaultdict(list))
     consumption: list[ConsumptionMonth] = field(default_factory=list)
@@ -175,6 +183,8 @@ class MonthSources:
     month_validated: dict[int, bool] = field(default_factory=dict)
     # settings id -> when the last successful run that read the month finished
     checked_at: dict[int, dt.datetime] = field(default_factory=dict)
+    # What the lines of one (settings, Arrow customer) share, worked out once (`month_close_lines`).
+    owners: dict[tuple, dict] = field(default_factory=dict)
 
     @classmethod
     def load(cls, period: Period) -> MonthSources:
@@ -215,7 +225,7 @@ class MonthSources:
         for row in rows:
             target = row[6] or row[7]
             if target:
-                self.compensations[target].append(charge_from(row[:6]))
+                self.compensations[_uuid_or_text(target)].append(charge_from(row[:6]))
 
     def _load_duplicates(self) -> None:
         rows = ArrowBillingSyncItem.objects.filter(
