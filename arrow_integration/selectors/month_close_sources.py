@@ -242,11 +242,11 @@ class MonthSources:
             billing_sync__customer_mapping__waldur_customer_id=OuterRef("resource__project__customer_id"),
         )
         records = ArrowConsumptionRecord.objects.filter(billing_period=self.period.first_day).annotate(
-            by_statement=Exists(statement_line), item_currency=KT("invoice_item__details__currency"),
+            by_statement=Exists(statement_line),
         ).order_by("id").values_list(
             "uuid", "license_reference", "resource__project__customer_id", "consumed_sell", "consumed_buy",
             "final_sell", "final_buy", "finalized_at", "reconciled_at", *charge_columns("invoice_item__"),
-            "invoice_item_id", "item_currency", "resource__name", "by_statement",
+            "invoice_item_id", "invoice_item__details__currency", "resource__name", "by_statement",
         )
         for row in records:
             (record_uuid, license_reference, customer_id, consumed_sell, consumed_buy, final_sell, final_buy,
