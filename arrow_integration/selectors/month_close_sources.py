@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 
 from arrow_client.periods import Period
@@ -183,12 +183,14 @@ class MonthSources:
     month_validated: dict[int, bool] = field(default_factory=dict)
     # settings id -> when the last successful run that read the month finished
     checked_at: dict[int, dt.datetime] = field(default_factory=dict)
+    # Compensations naming the month but no line or record of it: (what they name, the compensation)
+    orphan_compensations: list[tuple[uuid_module.UUID | str, Charge]] = field(default_factory=list)
     # What the lines of one (settings, Arrow customer) share, worked out once (`month_close_lines`).
-    owners: dict[tuple, dict] = field(default_factory=dict)
+    owners: dict[tuple, object] = field(default_factory=dict)
 
     @classmethod
     def load(cls, period: Period) -> MonthSources:
-        """Read everything but the streamed rows (ten queries, whatever the month's size)."""
+        """Read everything but the streamed rows (twelve queries, whatever the month's size)."""
         sources = cls(period=period)
         sources._load_settings_and_mappings()
         sources._load_compensations()
@@ -226,6 +228,13 @@ class MonthSources:
             target = row[6] or row[7]
             if target:
                 self.compensations[_uuid_or_text(target)].append(charge_from(row[:6]))
+        targets = [target for target in self.compensations if isinstance(target, uuid_module.UUID)]
+        known = set(ArrowBillingSyncItem.objects.filter(report_period=self.period.first_day, uuid__in=targets)
+                    .values_list("uuid", flat=True))
+        known |= set(ArrowConsumptionRecord.objects.filter(billing_period=self.period.first_day, uuid__in=targets)
+                     .values_list("uuid", flat=True))
+        self.orphan_compensations = [(target, charge) for target, charges in self.compensations.items()
+                                     if target not in known for charge in charges]
 
     def _load_duplicates(self) -> None:
         rows = ArrowBillingSyncItem.objects.filter(
@@ -307,16 +316,36 @@ STATEMENT_COLUMNS = (
     "buy_price", "validation_date", "billing_sync__state", "billing_sync__currency",
     "billing_sync__customer_mapping__settings_id", "billing_sync__customer_mapping__arrow_reference",
     "billing_sync__customer_mapping__arrow_company_name", "billing_sync__customer_mapping__waldur_customer_id",
+    "billing_sync__customer_mapping__waldur_customer__uuid", "billing_sync__customer_mapping__waldur_customer__name",
     *charge_columns("invoice_item__"),
 )
 
 
-def statement_rows(period: Period) -> Iterator[tuple]:
-    """The month's statement lines that charge themselves, as `STATEMENT_COLUMNS` tuples, in
-    import order (one query, fetched in chunks)."""
+def statement_queryset(period: Period) -> QuerySet[ArrowBillingSyncItem]:
+    """The month's statement lines that charge themselves (not linked to a consumption charge,
+    not second charges), in import order."""
     return ArrowBillingSyncItem.objects.filter(
         report_period=period.first_day, duplicate_of__isnull=True, charged_by_consumption=False,
-    ).order_by("billing_sync_id", "id").values_list(*STATEMENT_COLUMNS).iterator(chunk_size=STREAM_CHUNK_ROWS)
+    ).order_by("billing_sync_id", "id")
+
+
+def plain_statement_lines(lines: QuerySet[ArrowBillingSyncItem]) -> QuerySet[ArrowBillingSyncItem]:
+    """Lines charged once and never compensated: what invoiced them is their own invoice item
+    alone (a compensation of a line is always its `compensation_item` or one that came before
+    it, `billing.line_charges`), so the database can compare them by itself."""
+    second_charges = ArrowBillingSyncItem.objects.filter(duplicate_of=OuterRef("pk"))
+    return lines.filter(compensation_item__isnull=True).exclude(Exists(second_charges))
+
+
+def special_statement_lines(lines: QuerySet[ArrowBillingSyncItem]) -> QuerySet[ArrowBillingSyncItem]:
+    """The lines of ``lines`` that are not plain: compensated, or charged more than once."""
+    second_charges = ArrowBillingSyncItem.objects.filter(duplicate_of=OuterRef("pk"))
+    return lines.filter(Q(compensation_item__isnull=False) | Exists(second_charges))
+
+
+def statement_rows(lines: QuerySet[ArrowBillingSyncItem]) -> Iterator[tuple]:
+    """``lines`` as `STATEMENT_COLUMNS` tuples (one query, fetched in chunks)."""
+    return lines.values_list(*STATEMENT_COLUMNS).iterator(chunk_size=STREAM_CHUNK_ROWS)
 
 
 UNCHARGED_COLUMNS = (
@@ -325,8 +354,11 @@ UNCHARGED_COLUMNS = (
 )
 
 
-def uncharged_rows(period: Period) -> Iterator[tuple]:
-    """The month's lines read but not charged, as `UNCHARGED_COLUMNS` tuples (one query, in chunks)."""
-    return ArrowUnchargedLine.objects.filter(report_period=period.first_day).order_by("id").values_list(
-        *UNCHARGED_COLUMNS
-    ).iterator(chunk_size=STREAM_CHUNK_ROWS)
+def uncharged_queryset(period: Period) -> QuerySet[ArrowUnchargedLine]:
+    """The month's lines read but not charged, in the order they were recorded."""
+    return ArrowUnchargedLine.objects.filter(report_period=period.first_day).order_by("id")
+
+
+def uncharged_rows(lines: QuerySet[ArrowUnchargedLine]) -> Iterator[tuple]:
+    """``lines`` as `UNCHARGED_COLUMNS` tuples (one query, fetched in chunks)."""
+    return lines.values_list(*UNCHARGED_COLUMNS).iterator(chunk_size=STREAM_CHUNK_ROWS)

@@ -104,6 +104,7 @@ def test_both_lists_answer_in_a_constant_number_of_queries(staff_client, closing
     period = str(closing_month.period)
     small = _queries(staff_client, path, {"period": period, "page_size": 1})
     large = _queries(staff_client, path, {"period": period, "page_size": 1000})
-    other_month = _queries(staff_client, path, {"period": str(closing_month.period.previous()), "page_size": 1000})
+    empty_month = _queries(staff_client, path, {"period": str(closing_month.period.previous()), "page_size": 1000})
 
-    assert small == large == other_month <= 20
+    assert small == large <= 20
+    assert empty_month <= large  # a month without compensations skips looking up what they name
