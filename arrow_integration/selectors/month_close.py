@@ -187,12 +187,12 @@ def _rows(period: Period, filters: LineFilters, sources: MonthSources) -> dict[t
         return rows[key]
 
     statement = statement_owner_filter(statement_queryset(period), filters)
-    for group in statement_groups(plain_statement_lines(statement), sources):
+    for group in statement_groups(plain_statement_lines(statement, sources), sources):
         row_of(group.owner).add_group(group)
     uncharged = uncharged_owner_filter(uncharged_queryset(period), filters, sources)
     for group in uncharged_groups(uncharged, sources):
         row_of(group.owner).add_group(group)
-    one_by_one = chain(statement_lines(sources, special_statement_lines(statement)), consumption_lines(sources),
+    one_by_one = chain(statement_lines(sources, special_statement_lines(statement, sources)), consumption_lines(sources),
                        invoice_item_lines(sources))
     for line in one_by_one:
         if filters.owner_matches(line):

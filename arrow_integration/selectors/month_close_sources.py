@@ -190,13 +190,12 @@ class MonthSources:
 
     @classmethod
     def load(cls, period: Period) -> MonthSources:
-        """Read everything but the streamed rows (twelve queries, whatever the month's size)."""
+        """Read everything but the streamed rows (eleven queries, whatever the month's size)."""
         sources = cls(period=period)
         sources._load_settings_and_mappings()
-        sources._load_compensations()
+        sources._load_invoice_items()
         sources._load_duplicates()
         sources._load_consumption()
-        sources._load_unexpected()
         sources._load_month_state()
         return sources
 
@@ -219,15 +218,38 @@ class MonthSources:
             self.mappings[(facts.settings_id, customer_key(facts.arrow_reference))] = facts
             self.mapping_of_customer[facts.customer_id] = facts
 
-    def _load_compensations(self) -> None:
-        items = InvoiceItem.objects.filter(details__source=COMPENSATION_SOURCE, details__period=str(self.period))
-        rows = items.annotate(
-            item_target=KT("details__billing_sync_item_uuid"), record_target=KT("details__consumption_record_uuid"),
-        ).order_by("id").values_list(*CHARGE_COLUMNS, "item_target", "record_target")
+    def _load_invoice_items(self) -> None:
+        """Compensations naming the month, and its statement and consumption items that no line
+        or record names: one scan of the items that name the month."""
+        named_by_line = ArrowBillingSyncItem.objects.filter(invoice_item_id=OuterRef("pk"))
+        named_by_record = ArrowConsumptionRecord.objects.filter(invoice_item_id=OuterRef("pk"))
+        charges = Q(details__source__in=[BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE])
+        rows = InvoiceItem.objects.filter(
+            Q(details__source=COMPENSATION_SOURCE) | (charges & ~Exists(named_by_line) & ~Exists(named_by_record)),
+            details__period=str(self.period),
+        ).annotate(
+            source=KT("details__source"), item_target=KT("details__billing_sync_item_uuid"),
+            record_target=KT("details__consumption_record_uuid"), reference=KT("details__arrow_customer_reference"),
+            line=KT("details__line_reference"), license=KT("details__license_reference"),
+            currency=KT("details__currency"),
+        ).order_by("id").values_list(*CHARGE_COLUMNS, "source", "item_target", "record_target", "invoice__customer_id",
+                                     "reference", "line", "license", "currency", "name")
         for row in rows:
-            target = row[6] or row[7]
-            if target:
-                self.compensations[_uuid_or_text(target)].append(charge_from(row[:6]))
+            charge = charge_from(row[:6])
+            source, item_target, record_target, customer_id, reference, line, license_reference, currency, name = row[6:]
+            if source == COMPENSATION_SOURCE:
+                target = item_target or record_target
+                if target:
+                    self.compensations[_uuid_or_text(target)].append(charge)
+                continue
+            self.unexpected.append(Unexpected(
+                charge=charge, source=source, customer_id=customer_id, arrow_reference=reference or "",
+                line_reference=line or "", license_reference=license_reference or "", currency=currency or "",
+                name=name,
+            ))
+        self._find_orphans()
+
+    def _find_orphans(self) -> None:
         targets = [target for target in self.compensations if isinstance(target, uuid_module.UUID)]
         known = set(ArrowBillingSyncItem.objects.filter(report_period=self.period.first_day, uuid__in=targets)
                     .values_list("uuid", flat=True))
@@ -280,25 +302,6 @@ class MonthSources:
                 item_id, item_uuid, reference, sell, buy, validation_date is not None, *rest,
             ))
 
-    def _load_unexpected(self) -> None:
-        named_by_line = ArrowBillingSyncItem.objects.filter(invoice_item_id=OuterRef("pk"))
-        named_by_record = ArrowConsumptionRecord.objects.filter(invoice_item_id=OuterRef("pk"))
-        rows = InvoiceItem.objects.filter(
-            details__source__in=[BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE], details__period=str(self.period),
-        ).exclude(Exists(named_by_line)).exclude(Exists(named_by_record)).annotate(
-            source=KT("details__source"), reference=KT("details__arrow_customer_reference"),
-            line=KT("details__line_reference"), license=KT("details__license_reference"),
-            currency=KT("details__currency"),
-        ).order_by("id").values_list(*CHARGE_COLUMNS, "source", "invoice__customer_id", "reference", "line", "license",
-                                     "currency", "name")
-        for row in rows:
-            source, customer_id, reference, line, license_reference, currency, name = row[6:]
-            self.unexpected.append(Unexpected(
-                charge=charge_from(row[:6]), source=source, customer_id=customer_id, arrow_reference=reference or "",
-                line_reference=line or "", license_reference=license_reference or "", currency=currency or "",
-                name=name,
-            ))
-
     def _load_month_state(self) -> None:
         states = ArrowBillingSync.objects.filter(report_period=self.period.first_day).order_by().values(
             settings_id=F("customer_mapping__settings_id")
@@ -329,18 +332,18 @@ def statement_queryset(period: Period) -> QuerySet[ArrowBillingSyncItem]:
     ).order_by("billing_sync_id", "id")
 
 
-def plain_statement_lines(lines: QuerySet[ArrowBillingSyncItem]) -> QuerySet[ArrowBillingSyncItem]:
+def plain_statement_lines(lines: QuerySet[ArrowBillingSyncItem], sources: MonthSources) -> QuerySet[ArrowBillingSyncItem]:
     """Lines charged once and never compensated: what invoiced them is their own invoice item
     alone (a compensation of a line is always its `compensation_item` or one that came before
-    it, `billing.line_charges`), so the database can compare them by itself."""
-    second_charges = ArrowBillingSyncItem.objects.filter(duplicate_of=OuterRef("pk"))
-    return lines.filter(compensation_item__isnull=True).exclude(Exists(second_charges))
+    it, `billing.line_charges`), so the database can compare them by itself. Lines with second
+    charges are known from ``sources`` (few: they come from data of earlier versions)."""
+    return lines.filter(compensation_item__isnull=True).exclude(pk__in=list(sources.duplicates))
 
 
-def special_statement_lines(lines: QuerySet[ArrowBillingSyncItem]) -> QuerySet[ArrowBillingSyncItem]:
+def special_statement_lines(lines: QuerySet[ArrowBillingSyncItem],
+                            sources: MonthSources) -> QuerySet[ArrowBillingSyncItem]:
     """The lines of ``lines`` that are not plain: compensated, or charged more than once."""
-    second_charges = ArrowBillingSyncItem.objects.filter(duplicate_of=OuterRef("pk"))
-    return lines.filter(Q(compensation_item__isnull=False) | Exists(second_charges))
+    return lines.filter(Q(compensation_item__isnull=False) | Q(pk__in=list(sources.duplicates)))
 
 
 def statement_rows(lines: QuerySet[ArrowBillingSyncItem]) -> Iterator[tuple]:
