@@ -33,9 +33,10 @@ class Slot:
 
 
 SLOTS = (
-    # The month report and its lines (endpoints to come with the month-close work).
-    Slot("month report", None, 1000),
-    Slot("month report lines", None, 1000),
+    # The month report and its lines: the imported month, read whole (every row is computed from
+    # every line of the month), at the default page size.
+    Slot("month report", "/api/admin/arrow/month-close/?period={period}", 1000, postgresql_only=True),
+    Slot("month report lines", "/api/admin/arrow/month-close-lines/?period={period}", 1000, postgresql_only=True),
     # The dashboard's month page (to come) and its overview (exists: /dashboard/).
     Slot("dashboard month page", None, 300, postgresql_only=True, session=True),
     Slot("dashboard overview", "/dashboard/", 300, postgresql_only=True, session=True),

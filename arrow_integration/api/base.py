@@ -5,7 +5,7 @@ One way to do each of these:
 - `settings_for_request`: the settings a request names (`settings_uuid`), else the active ones;
 - `enqueue`: a period task with its queued run (`tasks.base.period_job_enqueue`), sent once the
   transaction commits; a broker that is down is a JSON 503 and nothing is scheduled; the answer
-  is a 202 with a message (`queued`);
+  is a 202 with a message and the queued run's `run_uuid` (`queued`), to follow at `sync-runs/`;
 - `exception_handler` (the project's DRF handler): domain errors answer with their own status and
   body (`core.errors`), an Arrow failure of a synchronous call is a 400 naming the Arrow problem.
 """
@@ -20,7 +20,7 @@ from arrow_client.errors import ArrowError
 from arrow_client.periods import Period
 from arrow_integration.choices import SyncRunTrigger
 from arrow_integration.errors import ArrowRequestFailed
-from arrow_integration.models import ArrowSettings, arrow_reference_validators
+from arrow_integration.models import ArrowSettings, ArrowSyncRun, arrow_reference_validators
 from arrow_integration.selectors.configuration import arrow_settings_get
 from arrow_integration.tasks.base import PeriodJobTask, period_job_enqueue
 from core.api.exceptions import exception_handler as core_exception_handler
@@ -98,16 +98,18 @@ def settings_for_request(settings_uuid, *, field: str | None = SETTINGS_FIELD) -
     return arrow_settings_get(settings_uuid, field=field)
 
 
-def enqueue(task: PeriodJobTask, *, request, settings: ArrowSettings, period: Period, args: tuple = ()) -> None:
+def enqueue(task: PeriodJobTask, *, request, settings: ArrowSettings, period: Period,
+            args: tuple = ()) -> ArrowSyncRun:
     """Queue ``task`` for ``settings`` and ``period`` with a queued run triggered by the request's
-    user; `QueueUnavailable` (503, nothing scheduled) when the broker is down."""
-    period_job_enqueue(task, settings=settings, period=period, args=args, triggered_by=SyncRunTrigger.USER,
+    user; returns that run. `QueueUnavailable` (503, nothing scheduled) when the broker is down."""
+    return period_job_enqueue(task, settings=settings, period=period, args=args, triggered_by=SyncRunTrigger.USER,
                        user=request.user if request.user.is_authenticated else None)
 
 
-def queued(message: str) -> Response:
-    """The answer of a queued action: 202 once the task is handed to the broker."""
-    return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
+def queued(message: str, run: ArrowSyncRun) -> Response:
+    """The answer of a queued action: 202 once the task is handed to the broker, naming its run
+    (recorded as queued before the answer is sent)."""
+    return Response({"message": message, "run_uuid": str(run.uuid)}, status=status.HTTP_202_ACCEPTED)
 
 
 def exception_handler(exc, context):

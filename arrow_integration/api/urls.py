@@ -9,7 +9,9 @@ from arrow_integration.api.views import (
     consumption_records,
     customer_mappings,
     focus_export,
+    month_close,
     settings,
+    sync_runs,
     vendor_mappings,
 )
 
@@ -24,6 +26,13 @@ router.register("billing-sync-items", billing_sync_items.ArrowBillingSyncItemVie
 router.register(
     "consumption-records", consumption_records.ArrowConsumptionRecordViewSet, basename="arrow-consumption-record"
 )
+router.register("sync-runs", sync_runs.ArrowSyncRunViewSet, basename="arrow-sync-run")
 
-# Not a collection: a CSV export that needs a period, so it is routed here rather than listed by the API root.
-urlpatterns = router.urls + [path("focus-export/", focus_export.FocusExportView.as_view(), name="arrow-focus-export")]
+# Lists of one month (`period` required) and a CSV export of one: routed here rather than listed by the
+# API root, whose entries answer a plain GET.
+LIST = {"get": "list"}
+urlpatterns = router.urls + [
+    path("focus-export/", focus_export.FocusExportView.as_view(), name="arrow-focus-export"),
+    path("month-close/", month_close.MonthCloseViewSet.as_view(LIST), name="arrow-month-close-list"),
+    path("month-close-lines/", month_close.MonthCloseLinesViewSet.as_view(LIST), name="arrow-month-close-line-list"),
+]

@@ -31,6 +31,7 @@ from arrow_integration.tests.focus_support import FocusMonths, focus_months_buil
 from arrow_integration.tests.golden_support import BIG_BANK
 from arrow_integration.tests.key_recorder import KeyRecorder
 from arrow_integration.tests.license_support import AWS, MICROSOFT
+from arrow_integration.tests.month_close_support import ClosingMonth, closing_month_build
 from arrow_integration.tests.periods import early_in_current_month
 from config.celery import app
 from core.models import Resource
@@ -163,3 +164,9 @@ def key_recorder():
 @pytest.fixture
 def focus_months(arrow_emulator) -> FocusMonths:
     return focus_months_build(arrow_emulator)
+
+
+@pytest.fixture
+def closing_month(arrow_emulator) -> ClosingMonth:
+    """C-2 of the demo holding every variance class of the month-close report (`month_close_support`)."""
+    return closing_month_build(arrow_emulator)

@@ -15,10 +15,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from arrow_integration.choices import SyncRunKind, SyncRunTrigger
 from arrow_integration.models import (
     ArrowBillingSync,
     ArrowBillingSyncItem,
     ArrowConsumptionRecord,
+    ArrowSyncRun,
 )
 from arrow_integration.tests.factories import (
     ArrowCustomerMappingFactory,
@@ -50,6 +52,7 @@ ARROW_LISTS = [
     "/api/admin/arrow/billing-syncs/",
     "/api/admin/arrow/billing-sync-items/",
     "/api/admin/arrow/consumption-records/",
+    "/api/admin/arrow/sync-runs/",
 ]
 CORE_LISTS = [
     "/api/customers/",
@@ -100,6 +103,8 @@ def filled_lists(plain_user):
             compensation_item=invoice_item(invoice, resource, f"consumption compensation {index}"),
             final_sell=Decimal("11"), final_buy=Decimal("9"), finalized_at=END,
         )
+        ArrowSyncRun.objects.create(settings=settings_rows[index], kind=SyncRunKind.BILLING, period=PERIOD,
+                                    triggered_by=SyncRunTrigger.USER, triggered_by_user=plain_user)
     return settings_rows
 
 

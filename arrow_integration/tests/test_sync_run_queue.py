@@ -35,8 +35,9 @@ def test_a_trigger_records_a_queued_run_that_the_task_takes_to_its_end(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = staff_client.post(SYNCS + "trigger_sync/", period_body(period), format="json")
 
-    assert response.status_code == 202 and set(response.json()) == {"message"}
+    assert response.status_code == 202 and set(response.json()) == {"message", "run_uuid"}
     queued = ArrowSyncRun.objects.get()
+    assert response.json()["run_uuid"] == str(queued.uuid)
     assert (queued.state, queued.kind, queued.period, queued.triggered_by, queued.triggered_by_user) == (
         SyncRunState.QUEUED, SyncRunKind.BILLING, period.first_day, SyncRunTrigger.USER, staff_user)
     assert queued.started_at is None and len(callbacks) == 1
@@ -106,8 +107,9 @@ def test_a_job_stopped_by_an_unexpected_error_ends_its_run_failed(billing_settin
         _ = 1 / 0
 
     run = ArrowSyncRun.objects.get()
-    assert run.state == SyncRunState.FAILED and run.outcome == {"step": "dividing"}
+    assert run.state == SyncRunState.FAILED and run.outcome["step"] == "dividing"
     assert run.error_message == "Test job failed: unexpected error (ZeroDivisionError)"
+    assert run.outcome["operator_summary"] == ["Failed: Test job failed: unexpected error (ZeroDivisionError)."]
 
 
 def test_the_consumption_sync_task_retries_when_arrow_cannot_be_reached(db, monkeypatch, eager_errors_kept):

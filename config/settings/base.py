@@ -136,6 +136,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_head_count_operations",
+        "arrow_integration.api.docs.document_admin_operations",
     ],
 }
 

@@ -145,3 +145,5 @@ class ReconcileRequestSerializer(PeriodRequestSerializer):
 
 class QueuedResponseSerializer(serializers.Serializer):
     message = serializers.CharField()
+    run_uuid = serializers.UUIDField(help_text="The queued run (state queued when the answer is sent); follow it "
+                                               "at sync-runs/{run_uuid}/.")

@@ -13,6 +13,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 
 from arrow_integration.api.base import AdminViewSetMixin, enqueue, queued, settings_for_request
+from arrow_integration.api.csv_export import CsvExportMixin
 from arrow_integration.api.filters.billing import ArrowBillingSyncFilter
 from arrow_integration.api.serializers.billing import (
     ArrowBillingSyncSerializer,
@@ -37,6 +38,7 @@ EMBEDDED_ITEM_COLUMNS = (
 
 
 class ArrowBillingSyncViewSet(
+    CsvExportMixin,
     ConsumptionActionsMixin,
     ResourceSyncActionsMixin,
     AdminViewSetMixin,
@@ -50,6 +52,8 @@ class ArrowBillingSyncViewSet(
     )
     serializer_class = ArrowBillingSyncSerializer
     filterset_class = ArrowBillingSyncFilter
+    csv_list = False  # a sync embeds its items: page through billing-sync-items/ for CSV
+    csv_actions = ("fetch_billing_export",)
 
     @extend_schema(request=TriggerSyncRequestSerializer, responses={202: QueuedResponseSerializer})
     @action(detail=False, methods=["post"])
@@ -65,9 +69,9 @@ class ArrowBillingSyncViewSet(
             if not resource.backend_id:
                 raise ActionRefused("The resource is not linked to an Arrow license.", field="resource_uuid")
             license_reference = resource.backend_id
-        enqueue(billing_sync_period, request=request, settings=arrow_settings, period=period,
-                args=(license_reference,))
-        return queued(f"Billing sync for {period} scheduled.")
+        run = enqueue(billing_sync_period, request=request, settings=arrow_settings, period=period,
+                      args=(license_reference,))
+        return queued(f"Billing sync for {period} scheduled.", run)
 
     @extend_schema(request=ReconcileRequestSerializer, responses={202: QueuedResponseSerializer})
     @action(detail=False, methods=["post"])
@@ -77,5 +81,5 @@ class ArrowBillingSyncViewSet(
         body.is_valid(raise_exception=True)
         arrow_settings = settings_for_request(body.validated_data.get("settings_uuid"))
         period, force = body.validated_data["period"], body.validated_data["force"]
-        enqueue(billing_reconcile_period, request=request, settings=arrow_settings, period=period, args=(force,))
-        return queued(f"Reconciliation for {period} scheduled{' (forced)' if force else ''}.")
+        run = enqueue(billing_reconcile_period, request=request, settings=arrow_settings, period=period, args=(force,))
+        return queued(f"Reconciliation for {period} scheduled{' (forced)' if force else ''}.", run)

@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from arrow_integration.api.base import counted, enqueue, queued, settings_for_request
+from arrow_integration.api.csv_export import csv_requested, csv_response
 from arrow_integration.api.serializers import consumption as serializers
 from arrow_integration.api.serializers.billing import QueuedResponseSerializer, ReconcileRequestSerializer
 from arrow_integration.errors import ActionRefused
@@ -43,9 +44,9 @@ class ConsumptionActionsMixin:
         if resource is not None and not resource.backend_id.strip():
             raise ActionRefused("The resource is not linked to an Arrow license.", field="resource_uuid")
         period = data["period"]
-        enqueue(consumption_sync, request=request, settings=settings, period=period,
-                args=(str(resource.uuid) if resource else None,))
-        return queued(f"Consumption sync for {period} scheduled.")
+        run = enqueue(consumption_sync, request=request, settings=settings, period=period,
+                      args=(str(resource.uuid) if resource else None,))
+        return queued(f"Consumption sync for {period} scheduled.", run)
 
     @extend_schema(request=ReconcileRequestSerializer, responses={202: QueuedResponseSerializer})
     @action(detail=False, methods=["post"])
@@ -53,8 +54,9 @@ class ConsumptionActionsMixin:
         data = _validated(ReconcileRequestSerializer, request)
         settings = settings_for_request(data.get("settings_uuid"))
         period = data["period"]
-        enqueue(consumption_reconciliation, request=request, settings=settings, period=period, args=(data["force"],))
-        return queued(f"Consumption reconciliation for {period} scheduled.")
+        run = enqueue(consumption_reconciliation, request=request, settings=settings, period=period,
+                      args=(data["force"],))
+        return queued(f"Consumption reconciliation for {period} scheduled.", run)
 
     @extend_schema(request=serializers.HistoricalConsumptionRequestSerializer,
                    responses=serializers.HistoricalConsumptionResponseSerializer)
@@ -122,6 +124,13 @@ class ConsumptionActionsMixin:
     @action(detail=False, methods=["post"])
     def fetch_billing_export(self, request):
         data = _validated(serializers.FetchBillingExportRequestSerializer, request)
+        if csv_requested(request):  # every row of the export, streamed from Arrow
+            export = raw_lookups.billing_export_rows_stream(
+                period_from=data["period_from"], period_to=data["period_to"],
+                classification=data.get("classification"),
+            )
+            return csv_response(export.rows, export.headers,
+                                filename=f"billing-export-{data['period_from']}-{data['period_to']}.csv")
         return Response(raw_lookups.billing_export_fetch_raw(
             period_from=data["period_from"], period_to=data["period_to"], classification=data.get("classification"),
         ))

@@ -2,11 +2,16 @@
 
 Each call goes through the client of the active settings and returns Arrow's data as JSON
 objects keyed by Arrow's own column titles or keys (decimals as strings), without writing
-anything. The billing export is cut at MAX_EXPORT_ROWS rows (`truncated` says so). No active
+anything. The billing export is cut at MAX_EXPORT_ROWS rows (`truncated` says so); for a CSV
+download `billing_export_rows_stream` yields all of it, a page at a time. No active
 settings raises `NoActiveSettings`; Arrow failures propagate (`ArrowError`: the API's 400).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 
 from arrow_client import Period
 from arrow_integration.clients import arrow_client_for
@@ -63,6 +68,47 @@ def billing_export_fetch_raw(*, period_from: Period, period_to: Period, classifi
         "truncated": total > len(rows),
         "data": json_safe(rows),
     }
+
+
+@dataclass
+class ExportRows:
+    """The column titles of a billing export and its rows (lists of cells), read while iterated."""
+
+    headers: list[str]
+    rows: Iterator[list[str]]
+
+
+def billing_export_rows_stream(*, period_from: Period, period_to: Period,
+                               classification: str | None = None) -> ExportRows:
+    """Every row of the billing export (filters as `billing_export_fetch_raw`), page by page.
+
+    The first page is read before returning, so that Arrow refusing the call raises here; the
+    client stays open until the rows are exhausted (or the iterator is closed).
+    """
+    settings = arrow_settings_get()
+    classification = (settings.classification_filter if classification is None else classification).strip()
+    stack = ExitStack()
+    try:
+        client = stack.enter_context(arrow_client_for(settings))
+        pages = client.iter_billing_export(
+            _export_type_reference(settings, client), period_from, period_to,
+            classifications=[classification] if classification else None,
+        )
+        first = next(pages, None)
+    except BaseException:
+        stack.close()
+        raise
+    headers = list(first.headers) if first is not None else []
+
+    def rows() -> Iterator[list[str]]:
+        with stack:
+            page = first
+            while page is not None:
+                for row in page.rows:
+                    yield [json_safe(row.get(title)) for title in headers]
+                page = next(pages, None)
+
+    return ExportRows(headers=headers, rows=rows())
 
 
 def license_info_fetch_raw(*, license_reference: str) -> dict:

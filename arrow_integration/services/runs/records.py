@@ -26,6 +26,7 @@ from django.utils import timezone
 from arrow_client.periods import Period
 from arrow_integration.choices import SyncRunKind, SyncRunState
 from arrow_integration.models import ArrowSyncRun
+from arrow_integration.services.runs.summary import SUMMARY_KEY, operator_summary
 
 # Kinds whose runs are started, and run to their end, inside `sync_period_lock` of their settings
 # and period, and never inside another run of the same kind: a run of these kinds that holds the
@@ -139,8 +140,9 @@ def sync_run_progress(run: ArrowSyncRun, *, done: int, total: int | None = None)
 
 def sync_run_finish(run: ArrowSyncRun, *, outcome: dict[str, Any], error_message: str = "") -> ArrowSyncRun:
     """Close the run: succeeded without ``error_message``, failed with one. Stores ``outcome``
-    (Decimals and dates as strings) and the last progress."""
-    run.outcome = json_safe(outcome)
+    (Decimals and dates as strings) with its `operator_summary` sentences, and the last progress."""
+    summary = operator_summary(kind=run.kind, outcome=outcome, error_message=error_message)
+    run.outcome = json_safe({**outcome, SUMMARY_KEY: summary})
     run.error_message = error_message
     run.state = SyncRunState.FAILED if error_message else SyncRunState.SUCCEEDED
     run.finished_at = timezone.now()
