@@ -9,6 +9,7 @@ from arrow_integration.api.views import (
     consumption_records,
     customer_mappings,
     focus_export,
+    ledger,
     settings,
     vendor_mappings,
 )
@@ -24,6 +25,7 @@ router.register("billing-sync-items", billing_sync_items.ArrowBillingSyncItemVie
 router.register(
     "consumption-records", consumption_records.ArrowConsumptionRecordViewSet, basename="arrow-consumption-record"
 )
+router.register("ledger", ledger.ArrowLedgerEntryViewSet, basename="arrow-ledger-entry")
 
 # Not a collection: a CSV export that needs a period, so it is routed here rather than listed by the API root.
 urlpatterns = router.urls + [path("focus-export/", focus_export.FocusExportView.as_view(), name="arrow-focus-export")]
