@@ -128,11 +128,13 @@ def sync_item_compensate(
             ledger_items_changed([(before, current)], cause=reason, reason=words, settings=settings)
             return True
         previous_uuid = current.details.get(PREVIOUS_COMPENSATION)
-        invoice_item_delete(item=current)
-        ledger_items_removed([before], cause=reason, reason=words, settings=settings)
         item.compensation_item = (
             InvoiceItem.objects.select_related("invoice").get(uuid=previous_uuid) if previous_uuid else None
         )
+        # The sync item protects its compensation: it lets go of it before the item is deleted.
+        ArrowBillingSyncItem.objects.filter(pk=item.pk).update(compensation_item=item.compensation_item)
+        invoice_item_delete(item=current)
+        ledger_items_removed([before], cause=reason, reason=words, settings=settings)
         return True
     previously = ZERO if current is None else previously_compensated(current) + current.total
     item.compensation_item = compensation_item_create(
