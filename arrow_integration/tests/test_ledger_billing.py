@@ -97,6 +97,24 @@ def test_a_price_change_after_the_invoice_was_issued_records_the_compensation(
     assert replay_differences() == {}
 
 
+def test_a_compensation_changed_again_then_undone_is_recorded_each_time(billing_settings, imported, arrow_emulator):
+    item = tartu_item()
+    invoice_issue(invoice=item.invoice_item.invoice)
+    for price in ("1509.60", "1600.00", str(item.original_price)):
+        arrow_emulator.control.set_line_price(item.arrow_line_reference, sell=price, buy=item.buy_price)
+        billing_sync_import_period(settings=billing_settings, period=previous_period())
+
+    created, adjusted, removed = entries(item_source=COMPENSATION_SOURCE)
+    assert [created.action, adjusted.action, removed.action] == [
+        LedgerAction.ITEM_CREATED, LedgerAction.ITEM_CHANGED, LedgerAction.ITEM_REMOVED]
+    assert created.item_uuid == adjusted.item_uuid == removed.item_uuid
+    assert (adjusted.amount_before, adjusted.amount_after) == (created.amount_after, Decimal("1600.00") - item.original_price)
+    invoiced = item.original_price.quantize(Decimal("0.01"))
+    assert adjusted.reason == f"Arrow export 1600.00 vs invoiced 1509.60 for {previous_period()}"
+    assert removed.reason == f"Arrow export {invoiced} vs invoiced 1600.00 for {previous_period()}"
+    assert created.delta + adjusted.delta + removed.delta == 0 and replay_differences() == {}
+
+
 def test_the_reconciliation_records_arrow_final_against_invoiced(billing_settings, imported, arrow_emulator):
     item = tartu_item()
     arrow_emulator.control.set_line_price(item.arrow_line_reference, sell="1509.60", buy=item.buy_price)
