@@ -15,11 +15,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from arrow_client import Period
+from arrow_integration.choices import BILLING_EXPORT_SOURCE, SyncRunKind, SyncRunTrigger
 from arrow_integration.models import (
     ArrowBillingSync,
     ArrowBillingSyncItem,
     ArrowConsumptionRecord,
 )
+from arrow_integration.services.ledger.actor import ledger_actor_of_run
+from arrow_integration.services.ledger.record import ledger_items_created
+from arrow_integration.services.runs.records import sync_run_queue
 from arrow_integration.tests.factories import (
     ArrowCustomerMappingFactory,
     ArrowSettingsFactory,
@@ -50,6 +55,7 @@ ARROW_LISTS = [
     "/api/admin/arrow/billing-syncs/",
     "/api/admin/arrow/billing-sync-items/",
     "/api/admin/arrow/consumption-records/",
+    "/api/admin/arrow/ledger/",
 ]
 CORE_LISTS = [
     "/api/customers/",
@@ -62,10 +68,10 @@ CORE_LISTS = [
 ]
 
 
-def invoice_item(invoice, resource, name: str) -> InvoiceItem:
+def invoice_item(invoice, resource, name: str, source: str = "test") -> InvoiceItem:
     return InvoiceItem.objects.create(
         invoice=invoice, name=name, resource=resource, project=resource.project, unit_price=Decimal("10.50"),
-        quantity=Decimal(1), start=START, end=END, details={"source": "test"},
+        quantity=Decimal(1), start=START, end=END, details={"source": source, "period": "2026-01"},
     )
 
 
@@ -100,6 +106,10 @@ def filled_lists(plain_user):
             compensation_item=invoice_item(invoice, resource, f"consumption compensation {index}"),
             final_sell=Decimal("11"), final_buy=Decimal("9"), finalized_at=END,
         )
+        with ledger_actor_of_run(sync_run_queue(settings=active, kind=SyncRunKind.BILLING, period=Period(2026, 1),
+                                                triggered_by=SyncRunTrigger.USER, user=plain_user)):
+            ledger_items_created([invoice_item(invoice, resource, f"ledgered {index}-{entry}", BILLING_EXPORT_SOURCE)
+                                  for entry in range(OBJECTS)], cause="new Arrow export line")
     return settings_rows
 
 
