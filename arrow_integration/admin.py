@@ -3,19 +3,24 @@
 Settings and mappings are editable; the API key is a write-only password input (left empty it
 keeps the stored key, unless the URL changes: then it is required) and its encrypted form is
 never shown. The URL is checked by the model's validation (`services.url_guard`). Billing
-syncs, their items, consumption records, lines left uncharged and sync runs are read-only: only
-the sync services
-write them.
+syncs, their items, consumption records, lines left uncharged, sync runs and the ledger are
+read-only: only the services write them.
+
+Every save and delete of settings and mappings here, and every change or removal of an
+Arrow-sourced invoice item (core's invoice item page, extended below), is recorded in the
+ledger with the admin user as its actor (`arrow_integration.middleware`).
 """
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 
 from arrow_integration.models import (
     ArrowBillingSync,
     ArrowBillingSyncItem,
     ArrowConsumptionRecord,
     ArrowCustomerMapping,
+    ArrowLedgerEntry,
     ArrowSettings,
     ArrowSyncControl,
     ArrowSyncRun,
@@ -23,6 +28,12 @@ from arrow_integration.models import (
     ArrowVendorOfferingMapping,
 )
 from arrow_integration.services.configuration.settings import API_KEY_REQUIRED_FOR_NEW_URL, arrow_settings_store
+from arrow_integration.services.ledger.configuration import ledger_configuration_watch
+from arrow_integration.services.ledger.record import item_state, ledger_items_changed, ledger_items_removed
+from core import admin as core_admin
+from core.models import InvoiceItem
+
+ADMIN_CAUSE = "changed in the Django admin"
 
 
 class ArrowSettingsAdminForm(forms.ModelForm):
@@ -80,8 +91,28 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class LedgerRecordedAdmin(admin.ModelAdmin):
+    """Saves and deletes recorded in the ledger (`ledger.configuration`), with what cascades."""
+
+    def watched_with(self, obj) -> tuple:
+        """Rows a delete of ``obj`` removes with it (recorded too)."""
+        return ()
+
+    def save_model(self, request, obj, form, change):
+        with ledger_configuration_watch(obj):
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        with ledger_configuration_watch(obj, *self.watched_with(obj)):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with ledger_configuration_watch(queryset, *(rows for obj in queryset for rows in self.watched_with(obj))):
+            super().delete_queryset(request, queryset)
+
+
 @admin.register(ArrowSettings)
-class ArrowSettingsAdmin(admin.ModelAdmin):
+class ArrowSettingsAdmin(LedgerRecordedAdmin):
     form = ArrowSettingsAdminForm
     list_display = ["partner_name", "partner_reference", "api_url", "is_active", "sync_enabled", "uuid"]
     list_filter = ["is_active", "sync_enabled"]
@@ -89,12 +120,15 @@ class ArrowSettingsAdmin(admin.ModelAdmin):
                        "modified"]
 
     def save_model(self, request, obj, form, change):
-        # Activating a row here deactivates the others, as through the API.
+        # Activating a row here deactivates the others, as through the API (and is recorded there).
         arrow_settings_store(obj)
+
+    def watched_with(self, obj) -> tuple:
+        return (ArrowCustomerMapping.objects.filter(settings=obj), ArrowVendorOfferingMapping.objects.filter(settings=obj))
 
 
 @admin.register(ArrowCustomerMapping)
-class ArrowCustomerMappingAdmin(admin.ModelAdmin):
+class ArrowCustomerMappingAdmin(LedgerRecordedAdmin):
     list_display = ["arrow_reference", "arrow_company_name", "waldur_customer", "settings", "is_active", "uuid"]
     list_filter = ["is_active"]
     search_fields = ["arrow_reference", "arrow_company_name", "waldur_customer__name"]
@@ -103,7 +137,7 @@ class ArrowCustomerMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArrowVendorOfferingMapping)
-class ArrowVendorOfferingMappingAdmin(admin.ModelAdmin):
+class ArrowVendorOfferingMappingAdmin(LedgerRecordedAdmin):
     list_display = ["arrow_vendor_name", "offering", "plan", "settings", "is_active", "uuid"]
     list_filter = ["is_active"]
     search_fields = ["arrow_vendor_name", "offering__name"]
@@ -170,3 +204,41 @@ class ArrowUnchargedLineAdmin(ReadOnlyAdmin):
                     "license_reference", "classification", "sell_price", "buy_price", "currency"]
     list_filter = ["reason", "report_period", "classification"]
     search_fields = ["arrow_line_reference", "customer_reference", "customer_name", "license_reference"]
+
+
+@admin.register(ArrowLedgerEntry)
+class ArrowLedgerEntryAdmin(ReadOnlyAdmin):
+    """The append-only ledger: looked at, never added to, changed or deleted here."""
+
+    list_display = ["created", "actor", "action", "customer_name", "period", "license_reference", "line_reference",
+                    "amount_before", "amount_after", "delta", "currency", "reason"]
+    list_filter = ["action", "period", "actor"]
+    search_fields = ["uuid", "actor", "customer_name", "customer_reference", "license_reference", "line_reference",
+                     "item_name", "reason"]
+    date_hierarchy = "created"
+
+
+# Core's invoice item page, with the ledger entries of the Arrow-sourced items changed through it.
+admin.site.unregister(InvoiceItem)
+
+
+@admin.register(InvoiceItem)
+class InvoiceItemAdmin(core_admin.InvoiceItemAdmin):
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = item_state(InvoiceItem.objects.get(pk=obj.pk))
+            super().save_model(request, obj, form, change)
+            ledger_items_changed([(before, obj)], cause=ADMIN_CAUSE)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            before = item_state(obj)
+            super().delete_model(request, obj)
+            ledger_items_removed([before], cause=ADMIN_CAUSE)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            items = list(queryset)
+            before = [item_state(item) for item in items]
+            super().delete_queryset(request, items)
+            ledger_items_removed(before, cause=ADMIN_CAUSE)

@@ -64,3 +64,19 @@ class UnchargedReason(models.TextChoices):
 
     CLASSIFICATION = "classification", "Outside the classification filter"
     UNMAPPED_CUSTOMER = "unmapped_customer", "Arrow customer not mapped"
+
+
+class LedgerAction(models.TextChoices):
+    """What a ledger entry records (`ArrowLedgerEntry.action`)."""
+
+    ITEM_CREATED = "item_created", "Invoice item created"
+    ITEM_CHANGED = "item_changed", "Invoice item changed"
+    ITEM_REMOVED = "item_removed", "Invoice item removed"
+    SETTINGS_CREATED = "settings_created", "Settings created"
+    SETTINGS_CHANGED = "settings_changed", "Settings changed"
+    SETTINGS_ARCHIVED = "settings_archived", "Settings archived"
+    SETTINGS_DELETED = "settings_deleted", "Settings deleted"
+    MAPPING_CREATED = "mapping_created", "Mapping created"
+    MAPPING_CHANGED = "mapping_changed", "Mapping changed"
+    MAPPING_ARCHIVED = "mapping_archived", "Mapping archived"
+    MAPPING_DELETED = "mapping_deleted", "Mapping deleted"

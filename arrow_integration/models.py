@@ -1,4 +1,5 @@
-"""Arrow state: settings, mappings, billing syncs and their items, consumption records, sync runs.
+"""Arrow state: settings, mappings, billing syncs and their items, consumption records, sync runs
+(and, from `ledger_entry`, the append-only ledger).
 
 Models hold fields, constraints and state transitions only; every write of business data goes
 through arrow_integration.services. Settings and customer mappings are never deleted once billing
@@ -29,6 +30,7 @@ from arrow_integration.choices import (
     UnchargedReason,
 )
 from arrow_integration.crypto import decrypt_secret, encrypt_secret
+from arrow_integration.ledger_entry import ArrowLedgerEntry as ArrowLedgerEntry  # registered with the others
 from arrow_integration.url_guard import UnsafeApiUrl, api_url_origin, api_url_validate
 from core.models import Customer, Invoice, InvoiceItem, Offering, Plan, Resource, UuidModel
 from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS

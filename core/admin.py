@@ -13,6 +13,7 @@ from core.models import (
     Project,
     Resource,
 )
+from core.services.invoices import invoice_item_delete, invoice_item_update, invoice_items_bulk_delete
 
 
 @admin.register(Customer)
@@ -90,14 +91,36 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False
 
 
+def _pending_or_list(obj) -> bool:
+    return obj is None or obj.invoice.is_pending
+
+
 @admin.register(InvoiceItem)
 class InvoiceItemAdmin(admin.ModelAdmin):
+    """An item of a pending invoice may be corrected (name, unit price) or removed, through
+    `core.services.invoices` like every write of items; items of issued invoices are read-only."""
+
     list_display = ["name", "invoice", "unit_price", "quantity", "start", "end"]
     list_select_related = ["invoice__customer"]
     search_fields = ["name"]
+    fields = ["uuid", "invoice", "name", "unit_price", "quantity", "unit", "measured_unit", "article_code", "resource",
+              "project", "start", "end", "details", "created", "modified"]
+    readonly_fields = [field for field in fields if field not in ("name", "unit_price")]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return super().has_change_permission(request, obj) and _pending_or_list(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and _pending_or_list(obj)
+
+    def save_model(self, request, obj, form, change):
+        invoice_item_update(item=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+
+    def delete_model(self, request, obj):
+        invoice_item_delete(item=obj)
+
+    def delete_queryset(self, request, queryset):
+        invoice_items_bulk_delete(items=list(queryset))

@@ -9,6 +9,7 @@ from arrow_integration.api.views import (
     consumption_records,
     customer_mappings,
     focus_export,
+    ledger,
     month_close,
     settings,
     sync_runs,
@@ -27,6 +28,7 @@ router.register(
     "consumption-records", consumption_records.ArrowConsumptionRecordViewSet, basename="arrow-consumption-record"
 )
 router.register("sync-runs", sync_runs.ArrowSyncRunViewSet, basename="arrow-sync-run")
+router.register("ledger", ledger.ArrowLedgerEntryViewSet, basename="arrow-ledger-entry")
 
 # Lists of one month (`period` required) and a CSV export of one: routed here rather than listed by the
 # API root, whose entries answer a plain GET.

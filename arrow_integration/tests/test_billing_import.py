@@ -146,6 +146,26 @@ def test_changed_amount_of_an_issued_invoice_becomes_a_compensation(billing_sett
     )
 
 
+def test_an_amount_back_at_what_was_invoiced_drops_its_compensation(billing_settings, mapped, arrow_emulator):
+    period = previous_period()
+    billing_sync_import_period(settings=billing_settings, period=period)
+    sync = ArrowBillingSync.objects.get(customer_mapping=mapped[TARTU])
+    invoice_issue(invoice=sync.invoice)
+    item = sync.items.first()
+    arrow_emulator.control.set_line_price(item.arrow_line_reference, sell=item.original_price + 5, buy="1")
+    billing_sync_import_period(settings=billing_settings, period=period)
+    arrow_emulator.control.set_line_price(item.arrow_line_reference, sell=item.original_price, buy="1")
+
+    outcome = billing_sync_import_period(settings=billing_settings, period=period).outcome
+
+    item.refresh_from_db()
+    assert outcome["failures"] == {} and outcome["items_compensated"] == 1
+    assert item.compensation_item is None and not InvoiceItem.objects.filter(details__source="arrow_compensation")
+    assert invoiced_total(mapped[TARTU].waldur_customer) == sum(
+        line.sell_total for line in export_lines(billing_settings, period) if line.customer_reference == TARTU
+    )
+
+
 def test_new_line_of_an_issued_month_is_charged_on_the_current_invoice(billing_settings, mapped, arrow_emulator):
     period = previous_period()
     billing_sync_import_period(settings=billing_settings, period=period)

@@ -15,13 +15,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from arrow_integration.choices import SyncRunKind, SyncRunTrigger
+from arrow_client import Period
+from arrow_integration.choices import BILLING_EXPORT_SOURCE, SyncRunKind, SyncRunTrigger
 from arrow_integration.models import (
     ArrowBillingSync,
     ArrowBillingSyncItem,
     ArrowConsumptionRecord,
     ArrowSyncRun,
 )
+from arrow_integration.services.ledger.actor import ledger_actor_of_run
+from arrow_integration.services.ledger.record import ledger_items_created
+from arrow_integration.services.runs.records import sync_run_queue
 from arrow_integration.tests.factories import (
     ArrowCustomerMappingFactory,
     ArrowSettingsFactory,
@@ -53,6 +57,7 @@ ARROW_LISTS = [
     "/api/admin/arrow/billing-sync-items/",
     "/api/admin/arrow/consumption-records/",
     "/api/admin/arrow/sync-runs/",
+    "/api/admin/arrow/ledger/",
 ]
 CORE_LISTS = [
     "/api/customers/",
@@ -65,10 +70,10 @@ CORE_LISTS = [
 ]
 
 
-def invoice_item(invoice, resource, name: str) -> InvoiceItem:
+def invoice_item(invoice, resource, name: str, source: str = "test") -> InvoiceItem:
     return InvoiceItem.objects.create(
         invoice=invoice, name=name, resource=resource, project=resource.project, unit_price=Decimal("10.50"),
-        quantity=Decimal(1), start=START, end=END, details={"source": "test"},
+        quantity=Decimal(1), start=START, end=END, details={"source": source, "period": "2026-01"},
     )
 
 
@@ -105,6 +110,10 @@ def filled_lists(plain_user):
         )
         ArrowSyncRun.objects.create(settings=settings_rows[index], kind=SyncRunKind.BILLING, period=PERIOD,
                                     triggered_by=SyncRunTrigger.USER, triggered_by_user=plain_user)
+        with ledger_actor_of_run(sync_run_queue(settings=active, kind=SyncRunKind.BILLING, period=Period(2026, 1),
+                                                triggered_by=SyncRunTrigger.USER, user=plain_user)):
+            ledger_items_created([invoice_item(invoice, resource, f"ledgered {index}-{entry}", BILLING_EXPORT_SOURCE)
+                                  for entry in range(OBJECTS)], cause="new Arrow export line")
     return settings_rows
 
 

@@ -6,9 +6,9 @@ under a progress bar, then prints what changed. A dry run is the default and wri
 Running `--apply` again finds nothing left to do.
 """
 
-from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from arrow_integration.management.actor import LedgerActorCommand
 from arrow_integration.management.command_output import RawStream
 from arrow_integration.services.billing.duplicate_charges import (
     CREDIT,
@@ -37,7 +37,7 @@ def describe(charge: DuplicateCharge) -> str:
     )
 
 
-class Command(BaseCommand):
+class Command(LedgerActorCommand):
     help = ("List Arrow lines charged more than once (found when upgrading to line identities) and, with --apply, "
             "remove the second charges from pending invoices or credit them on the current one.")
 

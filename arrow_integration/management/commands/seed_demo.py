@@ -4,14 +4,13 @@ import json
 import os
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
+from arrow_integration.management.actor import LedgerActorCommand
 from arrow_integration.services.configuration.demo import demo_seed_with_summary
 
 OUTPUT_FILE_MODE = 0o600
 
 
-class Command(BaseCommand):
+class Command(LedgerActorCommand):
     help = "Create the demo users, customers, offering and resource (idempotent); print a JSON summary."
 
     def add_arguments(self, parser):

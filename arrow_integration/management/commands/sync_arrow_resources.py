@@ -8,10 +8,11 @@ counters. With `--dry-run` it lists what it would create or change and writes no
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from arrow_client import ArrowError, Period
+from arrow_integration.management.actor import LedgerActorCommand
 from arrow_integration.management.command_output import RawStream
 from arrow_integration.selectors.configuration import arrow_settings_get
 from arrow_integration.services.licenses.resource_sync import resources_sync_from_billing
@@ -49,7 +50,7 @@ def _by_uuid(model, value: str | None, option: str):
         raise CommandError(f"{option}: no {model._meta.verbose_name} with UUID {value!r}.") from None
 
 
-class Command(BaseCommand):
+class Command(LedgerActorCommand):
     help = "Create or update resources from the Arrow IAAS billing export (default: the last 6 months)."
 
     def add_arguments(self, parser):

@@ -4,8 +4,9 @@ A compensation is an invoice item of a signed amount (positive: charge, negative
 the customer's current pending invoice, because the invoice of the corrected month may already be
 issued and issued invoices never change. Its name says charge or credit and the corrected period;
 its details link the original line or record. Used by statement reconciliation and billing
-re-imports here, and by consumption reconciliation (in bulk: `compensation_items_bulk_create`).
-Writes go through core.services.invoices.
+re-imports here, and by consumption reconciliation (in bulk: `compensation_items_bulk_create`,
+which writes the ledger entries of its items; the callers of the others write theirs). Writes
+go through core.services.invoices.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import transaction
 
 from arrow_client.periods import Period
 from arrow_integration.choices import COMPENSATION_SOURCE
+from arrow_integration.services.ledger.record import ledger_rows_created
 from core.models import Customer, InvoiceItem, Project, Resource
 from core.services.invoices import (
     invoice_current_pending,
@@ -108,16 +110,18 @@ class CompensationEntry:
     details: dict[str, Any]
     resource_id: int | None = None
     project_id: int | None = None  # the resource's project when it has one
+    ledger_reason: str = ""  # the reason its ledger entry gives (default: the amount and month)
 
 
 def compensation_items_bulk_create(
     *, customer: Customer, period: Period, entries: list[CompensationEntry], name_prefix: str = DEFAULT_NAME_PREFIX,
-    today: datetime.date | None = None,
+    today: datetime.date | None = None, ledger_cause: str = "compensation",
 ) -> list[int]:
     """Many compensations of one customer for ``period`` at once; the new item ids, in order.
 
     Each item is the one `compensation_item_create` would add for its entry, on the same
-    current pending invoice, with a few queries for all of them. Raises like it does.
+    current pending invoice, with a few queries for all of them, and its ledger entry. Raises
+    like it does.
     """
     for entry in entries:
         _check_amount(entry.amount)
@@ -125,7 +129,7 @@ def compensation_items_bulk_create(
         return []
     invoice = invoice_current_pending(customer=customer, today=today)
     start, end = period_bounds(invoice.period)
-    return invoice_items_bulk_insert(invoice=invoice, rows=[
+    rows = [
         {
             "name": compensation_name(amount=entry.amount, period=period, description=entry.description,
                                       prefix=name_prefix),
@@ -138,7 +142,11 @@ def compensation_items_bulk_create(
             "details": _details(entry.details, entry.amount, period),
         }
         for entry in entries
-    ])
+    ]
+    ids = invoice_items_bulk_insert(invoice=invoice, rows=rows)
+    ledger_rows_created(invoice=invoice, rows=rows, ids=ids, cause=ledger_cause,
+                        reasons=[entry.ledger_reason for entry in entries])
+    return ids
 
 
 def compensation_item_adjust(

@@ -16,7 +16,8 @@ what each still costs its customer; `duplicate_charge_settle` undoes one:
 - an item that only links a consumption-charged license-month charges nothing itself: the link
   is deleted.
 
-Idempotent: a settled duplicate charges nothing (or is gone), so a second run changes nothing.
+Every invoice item removed or credited gets its ledger entry. Idempotent: a settled duplicate
+charges nothing (or is gone), so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from arrow_integration.models import ArrowBillingSyncItem
 from arrow_integration.services.billing.line_builders import sync_item_invoiced_amount
 from arrow_integration.services.billing.line_charges import sync_item_compensate
 from arrow_integration.services.billing.line_identity import sync_totals_refresh
+from arrow_integration.services.ledger.record import ledger_items_removed
 from core.services.invoices import invoice_item_delete
 
 REMOVE = "remove"  # delete the charge from its pending invoice
@@ -103,6 +105,8 @@ def duplicate_charge_settle(charge: DuplicateCharge, *, today: datetime.date | N
             invoice_item = item.invoice_item
             item.delete()
             invoice_item_delete(item=invoice_item)
+            ledger_items_removed([invoice_item], cause=f"duplicate charge of line {item.arrow_line_reference}",
+                                 settings=item.billing_sync.customer_mapping.settings)
         elif done.action == UNLINK:
             item.delete()
         elif done.action == CREDIT:
@@ -110,6 +114,7 @@ def duplicate_charge_settle(charge: DuplicateCharge, *, today: datetime.date | N
                 item=item, difference=-done.amount, settings=item.billing_sync.customer_mapping.settings,
                 period=Period.from_date(item.report_period), customer=item.invoice_item.invoice.customer,
                 reason=f"duplicate charge of line {item.arrow_line_reference}", today=today,
+                compared="Duplicate charge: due",
             )
             item.save(update_fields=["compensation_item", "modified"])
         if done.action != SETTLED:

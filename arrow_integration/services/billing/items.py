@@ -49,6 +49,7 @@ from arrow_integration.services.billing.line_charges import (
     sync_item_compensate,
 )
 from arrow_integration.services.billing.line_identity import charged_items, sync_items_adopt
+from arrow_integration.services.ledger.record import ledger_rows_created
 from core.models import Invoice
 from core.services.bulk_rows import objects_update, rows_insert, rows_update
 from core.services.invoices import invoice_current_pending, invoice_items_bulk_insert
@@ -59,6 +60,8 @@ SYNC_ITEM_UPDATE_FIELDS = [*SYNC_ITEM_LINE_FIELDS, "original_price", "compensati
 INVOICE_ITEM_COMPARED = ("name", "resource", "project", "unit_price", "quantity", "article_code", "start", "end",
                          "details")
 ALWAYS_LOOK_UP = LineLookups()
+NEW_LINE_CAUSE = "new Arrow export line"
+LATE_LINE_CAUSE = "new Arrow export line, charged on a later invoice (its month's invoice was issued)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,9 @@ def billing_sync_add_lines(
         charged.append(line)
         item_rows.append(fields)
     item_ids = invoice_items_bulk_insert(invoice=invoice, rows=item_rows) if item_rows else []
+    # Ledger: one entry per new charge, in this transaction.
+    ledger_rows_created(invoice=invoice, rows=item_rows, ids=item_ids, settings=settings,
+                        cause=LATE_LINE_CAUSE if late else NEW_LINE_CAUSE)
     rows_insert(ArrowBillingSyncItem, [
         *(_sync_item_row(sync, line, item_id, settings, charged_by_consumption=False,
                          fingerprint=fingerprints.get(line.line_reference, ""))
@@ -206,6 +212,7 @@ def _refresh_item(item: ArrowBillingSyncItem, line: BillingLine, *, settings, sy
         wrote = sync_item_compensate(
             item=item, difference=difference, settings=settings, period=Period.from_date(sync.report_period),
             customer=invoice_item.invoice.customer, reason="billing export amount changed", today=today,
+            compared="Arrow export",
         )
         result.compensated += wrote
         dirty = dirty or wrote

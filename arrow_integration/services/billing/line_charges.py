@@ -2,9 +2,10 @@
 
 `LineLookups` and the two look-ups below find what a line links to (resources by license
 reference, provisional consumption items); `sync_item_compensate` and `invoice_item_refresh`
-apply money corrections to an already imported item. The field values come from the pure
-builders of `line_builders`. A license-month that consumption tracking already charged is
-linked, not charged twice (SPEC 6.4); issued invoices are never written.
+apply money corrections to an already imported item, each with its ledger entry. The field
+values come from the pure builders of `line_builders`. A license-month that consumption
+tracking already charged is linked, not charged twice (SPEC 6.4); issued invoices are never
+written.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ from arrow_integration.services.billing.line_builders import (
     PREVIOUSLY_COMPENSATED,
     ZERO,
     previously_compensated,
+    sync_item_invoiced_amount,
+)
+from arrow_integration.services.ledger.record import (
+    item_state,
+    ledger_items_changed,
+    ledger_items_created,
+    ledger_items_removed,
+    money_text,
 )
 from core.models import Customer, InvoiceItem, Resource
 from core.services.invoices import invoice_item_delete, invoice_item_update
@@ -94,30 +103,38 @@ def _compensation_description(item: ArrowBillingSyncItem) -> str:
 
 def sync_item_compensate(
     *, item: ArrowBillingSyncItem, difference: Decimal, settings, period: Period, customer: Customer,
-    reason: str, today: datetime.date | None = None,
+    reason: str, today: datetime.date | None = None, compared: str = "Arrow",
 ) -> bool:
     """Add ``difference`` to what the item's line is invoiced, on the current pending invoice.
 
     Adjusts the item's latest compensation in place while its invoice is pending, else creates a
     new one that remembers the amount compensated before it (and the item it follows).
     Differences below COMPENSATION_THRESHOLD are ignored. Sets ``item.compensation_item``; the
-    caller saves the item. True when it wrote.
+    caller saves the item. True when it wrote. The ledger entry's reason reads "<compared> 1509.60
+    vs invoiced 1480.00 for 2026-10" (``compared``: what the amount due is, e.g. "Arrow final").
     """
     if abs(difference) < COMPENSATION_THRESHOLD:
         return False
+    invoiced = sync_item_invoiced_amount(item)
+    words = f"{compared} {money_text(invoiced + difference)} vs invoiced {money_text(invoiced)} for {period}"
     current = item.compensation_item
     if current is not None and current.invoice.is_pending:
+        before = item_state(current)
         amount = current.total + difference
         if amount != 0:
             compensation_item_adjust(item=current, amount=amount, period=period,
                                      description=_compensation_description(item),
                                      name_prefix=settings.invoice_item_prefix)
+            ledger_items_changed([(before, current)], cause=reason, reason=words, settings=settings)
             return True
         previous_uuid = current.details.get(PREVIOUS_COMPENSATION)
-        invoice_item_delete(item=current)
         item.compensation_item = (
             InvoiceItem.objects.select_related("invoice").get(uuid=previous_uuid) if previous_uuid else None
         )
+        # The sync item protects its compensation: it lets go of it before the item is deleted.
+        ArrowBillingSyncItem.objects.filter(pk=item.pk).update(compensation_item=item.compensation_item)
+        invoice_item_delete(item=current)
+        ledger_items_removed([before], cause=reason, reason=words, settings=settings)
         return True
     previously = ZERO if current is None else previously_compensated(current) + current.total
     item.compensation_item = compensation_item_create(
@@ -139,14 +156,18 @@ def sync_item_compensate(
         name_prefix=settings.invoice_item_prefix,
         today=today,
     )
+    ledger_items_created([item.compensation_item], cause=reason, reason=words, settings=settings)
     return True
 
 
-def invoice_item_refresh(*, item: InvoiceItem, fields: dict) -> bool:
-    """Update a pending invoice's item to ``fields`` when anything differs; True when it wrote."""
+def invoice_item_refresh(*, item: InvoiceItem, fields: dict, cause: str = "Arrow export line changed") -> bool:
+    """Update a pending invoice's item to ``fields`` when anything differs; True when it wrote
+    (with its ledger entry, ``cause`` its reason)."""
     changed = {name: value for name, value in fields.items() if getattr(item, name) != value}
     if not changed:
         return False
+    before = item_state(item)
     invoice_item_update(item=item, **changed)
+    ledger_items_changed([(before, item)], cause=cause)
     return True
 

@@ -5,6 +5,7 @@ customer mapping reads it; `ArrowBillingSyncItem`'s constraint "arrow_billing_li
 keeps one item (not marked duplicate) per line. When a sync reads a line whose item another sync
 holds (an archived or deactivated mapping of the same customer, another settings row of the same
 account), `sync_items_adopt` moves the item to the reading sync and refreshes both syncs' totals;
+the ledger records the hand-over of each invoice item (its amount unchanged), and
 the import then compares the line as usual (a pending invoice's item is updated in place, an
 issued one compensated), so the line is never charged again.
 
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
 from arrow_integration.services.billing.line_builders import ZERO
+from arrow_integration.services.ledger.record import ledger_items_reassigned
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +74,15 @@ def sync_items_adopt(*, sync: ArrowBillingSync, account: str, references: Iterab
     rows = (
         charged_items(account=account, period=sync.report_period)
         .filter(arrow_line_reference__in=references).exclude(billing_sync_id=sync.pk)
-        .values_list("id", "billing_sync_id", "arrow_line_reference")
+        .values_list("id", "billing_sync_id", "arrow_line_reference", "invoice_item_id")
     )
     by_holder: dict[int, list[int]] = defaultdict(list)
     adopted = set()
-    for item_id, holder_id, reference in rows:
+    invoice_item_ids = []
+    for item_id, holder_id, reference, invoice_item_id in rows:
         by_holder[holder_id].append(item_id)
         adopted.add(reference)
+        invoice_item_ids.append(invoice_item_id)
     now = timezone.now()
     for holder_id, item_ids in by_holder.items():
         moved = ArrowBillingSyncItem.objects.filter(pk__in=item_ids, billing_sync_id=holder_id).update(
@@ -88,6 +92,8 @@ def sync_items_adopt(*, sync: ArrowBillingSync, account: str, references: Iterab
             raise LineTakenMeanwhile(f"another run took {len(item_ids) - moved} line(s) of billing sync {holder_id}")
     if by_holder:
         sync_totals_refresh(by_holder)
+        ledger_items_reassigned(invoice_item_ids, reason=(
+            f"line taken over by customer mapping {sync.customer_mapping.arrow_reference} (billing sync {sync.uuid})"))
         logger.info("Billing sync %s took over %d line(s) from %d other sync(s).", sync.uuid, len(adopted),
                     len(by_holder))
     return adopted

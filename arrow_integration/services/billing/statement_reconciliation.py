@@ -120,6 +120,7 @@ def reconciliation_apply_sync(
             if sync_item_compensate(
                 item=item, difference=difference, settings=settings, period=period,
                 customer=item.invoice_item.invoice.customer, reason="final billing differs", today=today,
+                compared="Arrow final",
             ):
                 compensated.append(item)
                 result.compensated_amount += difference

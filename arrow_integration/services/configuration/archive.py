@@ -9,17 +9,18 @@ Archiving sets `archived_at` and deactivates the row: the API no longer shows it
 uses it, and the constraints that allow one live row ("one mapping per settings and Arrow
 customer", "one active mapping per Arrow customer", "one active settings row") let a new row
 take its place. Archiving settings archives their customer mappings, switches their
-sync off and erases the stored API key. Idempotent: archiving an archived row changes nothing.
+sync off and erases the stored API key. Each archived row gets its ledger entry (the key's
+erasure named, never the key). Idempotent: archiving an archived row changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils import timezone
 
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
+from arrow_integration.services.ledger.configuration import ledger_configuration_watch
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,10 @@ logger = logging.getLogger(__name__)
 def customer_mapping_archive(mapping: ArrowCustomerMapping) -> ArrowCustomerMapping:
     """Archive one customer mapping (inactive, hidden); its billing syncs keep referring to it."""
     if mapping.archived_at is None:
-        mapping.archived_at = timezone.now()
-        mapping.is_active = False
-        mapping.save(update_fields=["archived_at", "is_active", "modified"])
+        with ledger_configuration_watch(mapping):
+            mapping.archived_at = timezone.now()
+            mapping.is_active = False
+            mapping.save(update_fields=["archived_at", "is_active", "modified"])
         logger.info("Arrow customer mapping %s (%s) archived.", mapping.uuid, mapping.arrow_reference)
     return mapping
 
@@ -39,7 +41,7 @@ def arrow_settings_archive(arrow_settings: ArrowSettings) -> ArrowSettings:
     if arrow_settings.archived_at is not None:
         return arrow_settings
     now = timezone.now()
-    with transaction.atomic():
+    with ledger_configuration_watch(arrow_settings, ArrowCustomerMapping.objects.filter(settings=arrow_settings)):
         archived = ArrowCustomerMapping.objects.filter(settings=arrow_settings, archived_at__isnull=True).update(
             archived_at=now, is_active=False, modified=now
         )

@@ -20,6 +20,7 @@ from arrow_integration.matching import best_matches
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
 from arrow_integration.services.configuration.discovery import export_types_compatibility
 from arrow_integration.services.configuration.settings import arrow_settings_store
+from arrow_integration.services.ledger.configuration import ledger_configuration_watch
 from core.services.demo import core_demo_seed
 
 logger = logging.getLogger(__name__)
@@ -59,20 +60,23 @@ def arrow_demo_seed(*, core, arrow_url: str, arrow_key: str) -> dict:
         arrow_settings.partner_reference = partner.reference
         arrow_settings.partner_name = partner.company_name
         arrow_settings_store(arrow_settings)
-        mappings = [
-            ArrowCustomerMapping.objects.update_or_create(
+        with ledger_configuration_watch(ArrowCustomerMapping.objects.filter(settings=arrow_settings),
+                                        ArrowVendorOfferingMapping.objects.filter(settings=arrow_settings)):
+            mappings = [
+                ArrowCustomerMapping.objects.update_or_create(
+                    settings=arrow_settings,
+                    arrow_reference=match.a.reference,
+                    archived_at=None,
+                    defaults={"arrow_company_name": match.a.company_name, "waldur_customer": match.b,
+                              "is_active": True},
+                )[0]
+                for match in matches
+            ]
+            vendor_mapping, _ = ArrowVendorOfferingMapping.objects.update_or_create(
                 settings=arrow_settings,
-                arrow_reference=match.a.reference,
-                archived_at=None,
-                defaults={"arrow_company_name": match.a.company_name, "waldur_customer": match.b, "is_active": True},
-            )[0]
-            for match in matches
-        ]
-        vendor_mapping, _ = ArrowVendorOfferingMapping.objects.update_or_create(
-            settings=arrow_settings,
-            arrow_vendor_name=DEMO_VENDOR_NAME,
-            defaults={"offering": core.offering, "plan": core.plan, "is_active": True},
-        )
+                arrow_vendor_name=DEMO_VENDOR_NAME,
+                defaults={"offering": core.offering, "plan": core.plan, "is_active": True},
+            )
     first_customer_mapping = next((m for m in mappings if m.waldur_customer_id == core.customers[0].pk), None)
     logger.info("Demo Arrow settings %s with %d customer mapping(s).", arrow_settings.uuid, len(mappings))
     return {

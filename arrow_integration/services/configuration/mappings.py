@@ -5,6 +5,7 @@ active mapping per Arrow customer across all settings rows) is enforced by datab
 constraints; it is checked first so that the answer names the mapping in the way, and a race
 that trips a constraint becomes the same `ValidationError` instead of a server error. A vendor
 mapping's plan must belong to its offering. Archived (deleted) mappings are left out of all this.
+Every write is recorded in the ledger (`ledger.configuration`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from arrow_integration.clients import arrow_client_for
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
 from arrow_integration.selectors.configuration import active_mapping_of, already_mapped_message, billing_vendor_names
 from arrow_integration.services.configuration.settings import INTERACTIVE_MAX_RETRIES
+from arrow_integration.services.ledger.configuration import ledger_configuration_watch
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ VENDOR_MAPPING_FIELDS = ("settings", "arrow_vendor_name", "offering", "plan", "i
 
 def _save_unique(instance, duplicate_message: dict) -> None:
     try:
-        with transaction.atomic():
+        with transaction.atomic(), ledger_configuration_watch(instance):
             instance.save()
     except IntegrityError as exc:
         raise ValidationError(duplicate_message) from exc
@@ -102,7 +104,8 @@ def customer_mappings_sync_from_arrow(arrow_settings: ArrowSettings) -> int:
             mapping.arrow_company_name = name
             mapping.modified = now
             changed.append(mapping)
-    ArrowCustomerMapping.objects.bulk_update(changed, ["arrow_company_name", "modified"])
+    with ledger_configuration_watch(*changed):
+        ArrowCustomerMapping.objects.bulk_update(changed, ["arrow_company_name", "modified"])
     logger.info("Refreshed %d Arrow company name(s) of settings %s.", len(changed), arrow_settings.uuid)
     return len(changed)
 

@@ -9,6 +9,7 @@ kept instead of tripped.
 `settings_save` for an Arrow account that already has settings (same normalised API URL and
 partner) updates that row and its mappings in place: a second row would read the same lines.
 A row that gets its first partner reference keeps its imported lines recognisable (re-keyed).
+Every write is recorded in the ledger (`ledger.configuration`), without the key.
 Arrow failures propagate as `arrow_client` errors (the API maps them to 400); input problems
 found against Arrow data are Django `ValidationError`s keyed by the field.
 """
@@ -31,6 +32,7 @@ from arrow_integration.errors import Conflict
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
 from arrow_integration.selectors.configuration import active_mapping_of, already_mapped_message
 from arrow_integration.services.billing.line_identity import arrow_account_rekey
+from arrow_integration.services.ledger.configuration import ledger_configuration_watch
 from core.models import Customer
 
 logger = logging.getLogger(__name__)
@@ -130,7 +132,8 @@ def arrow_settings_store(arrow_settings: ArrowSettings) -> ArrowSettings:
     Raises `SettingsConflict` if a concurrent request activated another row.
     """
     try:
-        with transaction.atomic():
+        with transaction.atomic(), ledger_configuration_watch(arrow_settings,
+                                                              ArrowSettings.objects.filter(is_active=True)):
             if arrow_settings.is_active:
                 _deactivate_others(arrow_settings)
             url_account = _stored_url_account(arrow_settings)
@@ -150,7 +153,7 @@ def configuration_delete(instance) -> None:
     implicitly; deactivate the object instead.
     """
     try:
-        with transaction.atomic():
+        with transaction.atomic(), ledger_configuration_watch(instance):
             instance.delete()
     except ProtectedError as exc:
         kinds = sorted({str(type(obj)._meta.verbose_name_plural) for obj in exc.protected_objects})
@@ -341,7 +344,7 @@ def settings_save(
         arrow_settings.partner_name = partner.company_name
         arrow_settings_store(arrow_settings)
         try:
-            with transaction.atomic():
+            with ledger_configuration_watch(ArrowCustomerMapping.objects.filter(settings=arrow_settings)):
                 mappings_created, mappings_updated = _mappings_apply(arrow_settings, customers, names)
         except IntegrityError:  # a concurrent request mapped one of them meanwhile
             _mapping_conflicts_check(arrow_settings, customers)

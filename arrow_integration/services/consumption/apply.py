@@ -2,7 +2,8 @@
 
 `consumption_apply` (this module) takes a batch of license-months whose consumption was fetched from Arrow and
 upserts one `ArrowConsumptionRecord` per (resource, period, license) plus at most one provisional
-invoice item per record, priced in the settings' price source. It is idempotent: the same data
+invoice item per record, priced in the settings' price source (each item created or changed
+with its ledger entry). It is idempotent: the same data
 again changes no amount and creates nothing. It does no Arrow I/O and runs a constant number of
 queries per batch (plus one per invoice that receives new items).
 
@@ -32,6 +33,7 @@ from django.utils import timezone
 from arrow_client import ConsumptionLine, ConsumptionTotals, Period
 from arrow_integration.choices import PROVISIONAL_ITEM_SOURCE
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord, ArrowSettings
+from arrow_integration.services.ledger.record import ItemState, item_state, ledger_items_changed, ledger_items_created
 from arrow_integration.services.runs.records import json_safe
 from core.models import Invoice, InvoiceItem, Resource
 from core.services.bulk_rows import objects_update
@@ -45,6 +47,7 @@ from core.services.invoices import (
 ITEM_QUANTITY = Decimal(1)
 WRITE_BATCH_SIZE = 500
 RECORD_VALUE_FIELDS = ["consumed_sell", "consumed_buy", "raw_data", "last_sync_at", "invoice_item", "modified"]
+CONSUMPTION_CAUSE = "Arrow consumption so far"
 
 RecordKey = tuple[int, dt.date, str]
 
@@ -91,6 +94,7 @@ class _Plan:
     changed_records: list[ArrowConsumptionRecord] = field(default_factory=list)
     unchanged_record_ids: set[int] = field(default_factory=set)
     changed_items: list[InvoiceItem] = field(default_factory=list)
+    changed_items_before: list[ItemState] = field(default_factory=list)  # for the ledger, in the same order
     # (customer id, period) -> records that get a new provisional item
     new_items: dict[tuple[int, dt.date], list[tuple[ArrowConsumptionRecord, LicenseMonthConsumption]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -225,6 +229,7 @@ def _plan_record(
     item = record.invoice_item
     if item is not None:
         if item.unit_price != amount or item.quantity != ITEM_QUANTITY:
+            plan.changed_items_before.append(item_state(item))
             item.unit_price, item.quantity = amount, ITEM_QUANTITY
             item.details = _item_details(settings, record, consumption)
             plan.changed_items.append(item)
@@ -248,6 +253,7 @@ def _create_items(plan: _Plan, outcome: ApplyOutcome, settings: ArrowSettings, c
             for record, consumption in entries
         ]
         created = invoice_items_bulk_create(invoice=invoice, items=items)
+        ledger_items_created(created, cause=CONSUMPTION_CAUSE, settings=settings)
         for (record, _), item in zip(entries, created, strict=True):
             record.invoice_item = item
             if record.pk in plan.unchanged_record_ids:
@@ -287,16 +293,18 @@ def consumption_apply(
             )
         customers = {c.resource.project.customer_id: c.resource.project.customer for c in batch}
         _create_items(plan, outcome, settings, customers)
-        _write(plan, synced_at)
+        _write(plan, synced_at, settings)
     return outcome
 
 
-def _write(plan: _Plan, synced_at: dt.datetime) -> None:
+def _write(plan: _Plan, synced_at: dt.datetime, settings: ArrowSettings) -> None:
     for record in plan.new_records + plan.changed_records:
         record.last_sync_at = synced_at
         record.modified = synced_at
     ArrowConsumptionRecord.objects.bulk_create(plan.new_records, batch_size=WRITE_BATCH_SIZE)
     objects_update(ArrowConsumptionRecord, plan.changed_records, RECORD_VALUE_FIELDS)
     invoice_items_bulk_update(items=plan.changed_items, fields=["unit_price", "quantity", "details"])
+    ledger_items_changed(zip(plan.changed_items_before, plan.changed_items, strict=True), cause=CONSUMPTION_CAUSE,
+                         settings=settings)
     if plan.unchanged_record_ids:
         ArrowConsumptionRecord.objects.filter(pk__in=plan.unchanged_record_ids).update(last_sync_at=synced_at)

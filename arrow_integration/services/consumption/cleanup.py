@@ -2,8 +2,8 @@
 
 `consumption_records_cleanup` selects records by period range, resource and finalization, counts what a
 deletion would do and, unless `dry_run` (the default), does it in one transaction: the records
-go, and so do their provisional and compensation items that sit on pending invoices. Items on
-issued invoices are never touched (they are counted in `items_kept_on_issued_invoices`).
+go, and so do their provisional and compensation items that sit on pending invoices (each with
+its ledger entry). Items on issued invoices are never touched (they are counted in `items_kept_on_issued_invoices`).
 
 A record whose provisional item is also the charge of a billing statement line (the billing sync
 linked it, `ArrowBillingSyncItem.charged_by_consumption`) is kept with its items: deleting it
@@ -17,6 +17,7 @@ from django.db import transaction
 
 from arrow_client import Period
 from arrow_integration.models import ArrowBillingSyncItem, ArrowConsumptionRecord
+from arrow_integration.services.ledger.record import ledger_items_removed
 from core.models import Invoice, InvoiceItem, Resource
 from core.services.invoices import invoice_items_bulk_delete
 
@@ -75,4 +76,5 @@ def consumption_records_cleanup(
                 pk__in=[row[0] for row in doomed]
             ).delete()
             invoice_items_bulk_delete(items=removable)
+            ledger_items_removed(removable, cause="consumption records cleaned up")
     return result

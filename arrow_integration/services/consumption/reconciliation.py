@@ -33,6 +33,7 @@ from arrow_integration.models import ArrowConsumptionRecord, ArrowSettings, Arro
 from arrow_integration.services.billing.compensation import CompensationEntry, compensation_items_bulk_create
 from arrow_integration.services.billing.grouping import ExportGrouping, MappingIndex, billing_export_group
 from arrow_integration.services.billing.month_validation import period_is_closed
+from arrow_integration.services.ledger.record import money_text
 from arrow_integration.services.runs.period_job import period_job
 from core.models import Customer
 from core.services.bulk_rows import rows_update
@@ -126,7 +127,7 @@ class _RecordState:
 
 
 def _reconcile_record(
-    record: _RecordState, amounts: FinalAmounts, settings: ArrowSettings, now: dt.datetime,
+    record: _RecordState, amounts: FinalAmounts, settings: ArrowSettings, now: dt.datetime, period: Period,
 ) -> CompensationEntry | None:
     """Finalize and reconcile one record in memory; the compensation it needs, if any."""
     if record.finalized_at is None:
@@ -153,6 +154,8 @@ def _reconcile_record(
         },
         resource_id=record.resource_id,
         project_id=record.project_id,
+        ledger_reason=(f"Arrow final {money_text(final)} vs invoiced {money_text(record.invoice_item_total)} "
+                       f"for {period}"),
     )
 
 
@@ -174,13 +177,14 @@ def _reconcile_customer(
         compensated = []
         for record in records:
             outcome["records_finalized"] += 1 if record.finalized_at is None else 0
-            entry = _reconcile_record(record, amounts, settings, now)
+            entry = _reconcile_record(record, amounts, settings, now, period)
             if entry is not None:
                 compensated.append((record, entry))
         if compensated:
             item_ids = compensation_items_bulk_create(
                 customer=Customer.objects.get(pk=customer_id), period=period,
                 entries=[entry for _, entry in compensated], name_prefix=settings.invoice_item_prefix, today=today,
+                ledger_cause="consumption reconciliation",
             )
             for (record, entry), item_id in zip(compensated, item_ids, strict=True):
                 record.compensation_item_id = item_id

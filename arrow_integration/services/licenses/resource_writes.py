@@ -4,7 +4,8 @@ Called by `arrow_integration.services.licenses.resource_sync` inside its transac
 aggregated per license. Every write here is a bulk write or a handful of per-customer rows, every
 read a few queries for the whole run (chunked `IN` lists). Upserts are keyed on natural keys
 (mapping: settings + Arrow reference; resource: backend_id; usage: resource + component + month),
-so applying the same plan twice changes nothing the second time. No Arrow calls happen here except
+so applying the same plan twice changes nothing the second time. Mappings created are recorded in
+the ledger. No Arrow calls happen here except
 `unmapped_arrow_customers`, which runs before the transaction.
 """
 
@@ -22,6 +23,7 @@ from arrow_integration.choices import ARROW_VENDOR_ATTRIBUTE
 from arrow_integration.matching import best_matches
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
 from arrow_integration.selectors.configuration import active_mapping_of, already_mapped_message
+from arrow_integration.services.ledger.configuration import ledger_configuration_watch
 from arrow_integration.services.licenses.links import ARROW_CUSTOMER_ATTRIBUTE, VENDOR_SUBSCRIPTION_ATTRIBUTE
 from arrow_integration.services.licenses.resource_billing import LicenseBilling, ResourceSyncResult
 from core.models import ComponentUsage, Customer, Offering, OfferingComponent, Plan, Project, Resource
@@ -142,7 +144,8 @@ def _mappings_create(plan: SyncPlan, names: dict[str, str]) -> dict[str, ArrowCu
     ]
     for mapping in mappings:
         plan.tell(f"create mapping {mapping.arrow_reference} -> {mapping.waldur_customer.name!r}")
-    ArrowCustomerMapping.objects.bulk_create(mappings, batch_size=WRITE_BATCH_SIZE)
+    with ledger_configuration_watch(*mappings):
+        ArrowCustomerMapping.objects.bulk_create(mappings, batch_size=WRITE_BATCH_SIZE)
     plan.result.mappings_created += len(mappings)
     return {mapping.arrow_reference: mapping for mapping in mappings}
 

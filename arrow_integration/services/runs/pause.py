@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from arrow_integration.models import ArrowSettings, ArrowSyncControl
 from arrow_integration.selectors.configuration import arrow_settings_get
+from arrow_integration.services.ledger.configuration import ledger_configuration_watch
 
 GLOBAL_LABEL = ArrowSyncControl.GLOBAL_KEY
 
@@ -27,10 +28,12 @@ def _set_global(paused: bool) -> None:
 
 
 def _set_settings(settings: ArrowSettings, enabled: bool) -> None:
-    # A single UPDATE, no read first: nothing to race with.
-    ArrowSettings.objects.filter(pk=settings.pk).exclude(sync_enabled=enabled).update(
-        sync_enabled=enabled, modified=timezone.now()
-    )
+    # A single UPDATE, no read first: nothing to race with (the ledger's watch reads the row
+    # before and after it, inside the caller's transaction).
+    with ledger_configuration_watch(settings):
+        ArrowSettings.objects.filter(pk=settings.pk).exclude(sync_enabled=enabled).update(
+            sync_enabled=enabled, modified=timezone.now()
+        )
 
 
 def _switch(*, settings_uuid, pause_global: bool, paused: bool) -> list[str]:

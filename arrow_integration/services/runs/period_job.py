@@ -5,7 +5,8 @@ reconciliation, consumption sync, consumption reconciliation) runs inside `perio
 
 1. it takes the (settings, month) lock (`locks.sync_period_lock`);
 2. it records its run (`records.sync_run_begin`): the queued run it was given, else a new one;
-3. the job's body calls Arrow and writes, filling the run's outcome and progress;
+3. the job's body calls Arrow and writes, filling the run's outcome and progress; the ledger
+   names the run as the actor of every change it makes (`ledger.actor`);
 4. the run is finished: succeeded, or failed with ``job.error_message`` (the failures the job
    reported without stopping: a customer's month that could not be written, say).
 
@@ -32,6 +33,7 @@ from typing import Any
 
 from arrow_client import ArrowError, ArrowUnavailable, Period
 from arrow_integration.models import ArrowSyncRun
+from arrow_integration.services.ledger.actor import ledger_actor_of_run
 from arrow_integration.services.runs.locks import SyncAlreadyRunning, sync_period_lock
 from arrow_integration.services.runs.records import sync_run_begin, sync_run_finish, sync_run_progress
 
@@ -95,6 +97,7 @@ def period_job(*, settings, kind: str, period: Period, label: str, outcome: dict
         # Recorded once the lock is held: a run still marked running is then either this one
         # or a dead one (`records.sync_runs_close_interrupted`).
         run = sync_run_begin(settings=settings, kind=kind, period=period, run_uuid=run_uuid, total=total)
+        held.enter_context(ledger_actor_of_run(run, settings=settings))  # the ledger names the run
         job = PeriodJob(run=run, label=label, outcome=outcome)
         try:
             yield job
