@@ -27,7 +27,9 @@ The row's `status`, the first that applies:
   billing sync is Reconciled; consumption: the record is reconciled);
 - `validated`: otherwise (validated by Arrow, reconciliation not run yet).
 
-Nothing here writes. Reads run in a constant number of queries, whatever the month's size.
+Nothing here writes. Reads run in a constant number of queries, whatever the month's size: the
+bulk of a month (plain statement lines, lines read but not charged) is counted by the database
+(`month_close_totals`), the rest classified line by line (`month_close_lines`).
 """
 
 from __future__ import annotations

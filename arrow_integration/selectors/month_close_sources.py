@@ -190,7 +190,7 @@ class MonthSources:
 
     @classmethod
     def load(cls, period: Period) -> MonthSources:
-        """Read everything but the streamed rows (eleven queries, whatever the month's size)."""
+        """Read everything but the streamed rows (twelve queries, whatever the month's size)."""
         sources = cls(period=period)
         sources._load_settings_and_mappings()
         sources._load_invoice_items()
@@ -220,30 +220,30 @@ class MonthSources:
 
     def _load_invoice_items(self) -> None:
         """Compensations naming the month, and its statement and consumption items that no line
-        or record names: one scan of the items that name the month."""
+        or record names (two queries: with the compensations in the second one, PostgreSQL could
+        no longer anti-join the items with the lines and records that name them)."""
+        compensations = InvoiceItem.objects.filter(details__source=COMPENSATION_SOURCE, details__period=str(self.period))
+        rows = compensations.annotate(
+            item_target=KT("details__billing_sync_item_uuid"), record_target=KT("details__consumption_record_uuid"),
+        ).order_by("id").values_list(*CHARGE_COLUMNS, "item_target", "record_target")
+        for row in rows:
+            target = row[6] or row[7]
+            if target:
+                self.compensations[_uuid_or_text(target)].append(charge_from(row[:6]))
         named_by_line = ArrowBillingSyncItem.objects.filter(invoice_item_id=OuterRef("pk"))
         named_by_record = ArrowConsumptionRecord.objects.filter(invoice_item_id=OuterRef("pk"))
-        charges = Q(details__source__in=[BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE])
         rows = InvoiceItem.objects.filter(
-            Q(details__source=COMPENSATION_SOURCE) | (charges & ~Exists(named_by_line) & ~Exists(named_by_record)),
-            details__period=str(self.period),
-        ).annotate(
-            source=KT("details__source"), item_target=KT("details__billing_sync_item_uuid"),
-            record_target=KT("details__consumption_record_uuid"), reference=KT("details__arrow_customer_reference"),
+            details__source__in=[BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE], details__period=str(self.period),
+        ).exclude(Exists(named_by_line)).exclude(Exists(named_by_record)).annotate(
+            source=KT("details__source"), reference=KT("details__arrow_customer_reference"),
             line=KT("details__line_reference"), license=KT("details__license_reference"),
             currency=KT("details__currency"),
-        ).order_by("id").values_list(*CHARGE_COLUMNS, "source", "item_target", "record_target", "invoice__customer_id",
-                                     "reference", "line", "license", "currency", "name")
+        ).order_by("id").values_list(*CHARGE_COLUMNS, "source", "invoice__customer_id", "reference", "line", "license",
+                                     "currency", "name")
         for row in rows:
-            charge = charge_from(row[:6])
-            source, item_target, record_target, customer_id, reference, line, license_reference, currency, name = row[6:]
-            if source == COMPENSATION_SOURCE:
-                target = item_target or record_target
-                if target:
-                    self.compensations[_uuid_or_text(target)].append(charge)
-                continue
+            source, customer_id, reference, line, license_reference, currency, name = row[6:]
             self.unexpected.append(Unexpected(
-                charge=charge, source=source, customer_id=customer_id, arrow_reference=reference or "",
+                charge=charge_from(row[:6]), source=source, customer_id=customer_id, arrow_reference=reference or "",
                 line_reference=line or "", license_reference=license_reference or "", currency=currency or "",
                 name=name,
             ))
