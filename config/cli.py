@@ -130,8 +130,10 @@ def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen], arrow_key:
         return 1
     base_url = f"http://{args.host}:{args.port}/"
     from arrow_integration.services.configuration.demo import demo_seed_with_summary
+    from arrow_integration.services.ledger.actor import ledger_actor_named
 
-    summary = demo_seed_with_summary(base_url=base_url, arrow_url=arrow_url, arrow_key=arrow_key)
+    with ledger_actor_named("command demo"):  # the ledger's actor of the settings and mappings it creates
+        summary = demo_seed_with_summary(base_url=base_url, arrow_url=arrow_url, arrow_key=arrow_key)
     summary.update(_demo_dashboard_login(var_dir, base_url))
     private_file_write(var_dir / "demo.json", json.dumps(summary, indent=2) + "\n")
     processes += [
