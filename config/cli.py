@@ -131,11 +131,13 @@ def _run_demo(args, var_dir: Path, processes: list[subprocess.Popen], arrow_key:
     base_url = f"http://{args.host}:{args.port}/"
     from arrow_integration.services.configuration.demo import demo_seed_with_summary
     from arrow_integration.services.configuration.demo_month import demo_month_close_seed
+    from arrow_integration.services.ledger.actor import ledger_actor_named
 
-    summary = demo_seed_with_summary(base_url=base_url, arrow_url=arrow_url, arrow_key=arrow_key)
-    # The latest validated month imported and reconciled, for the month-close report.
-    summary.update(demo_month_close_seed(settings_uuid=summary["arrow_settings_uuid"],
-                                         control_url=f"{arrow_root}_emulator/"))
+    with ledger_actor_named("command demo"):  # the ledger's actor of what the demo's seeding writes
+        summary = demo_seed_with_summary(base_url=base_url, arrow_url=arrow_url, arrow_key=arrow_key)
+        # The latest validated month imported and reconciled, for the month-close report.
+        summary.update(demo_month_close_seed(settings_uuid=summary["arrow_settings_uuid"],
+                                             control_url=f"{arrow_root}_emulator/"))
     summary.update(_demo_dashboard_login(var_dir, base_url))
     private_file_write(var_dir / "demo.json", json.dumps(summary, indent=2) + "\n")
     processes += [

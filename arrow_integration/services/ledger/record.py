@@ -23,10 +23,12 @@ of missing references, one bulk INSERT (`core.services.bulk_rows.rows_insert`).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -110,7 +112,7 @@ def _reason(change: _Change, cause: str) -> str:
     return f"{cause}: {', '.join(touched) or 'nothing'} changed, still {money_text(change.after.total)} for {period}"
 
 
-def _period(text) -> object:
+def _period(text) -> dt.date | None:
     try:
         return Period.parse(text).first_day if text else None
     except ValueError:
@@ -139,21 +141,33 @@ class _References:
             value = self.originals.get(str(state.details.get(ORIGINAL_ITEM_KEY)), {}).get(key)
         return str(value) if value else ""
 
-    def _mappings(self, customer_ids: set[int]) -> dict[int, list[tuple]]:
-        found: dict[int, list[tuple]] = {}
-        rows = ArrowCustomerMapping.objects.filter(waldur_customer_id__in=customer_ids).values_list(
-            "waldur_customer_id", "arrow_reference", "settings_id", "settings__uuid", "is_active", "archived_at", "id")
-        for row in rows:
-            found.setdefault(row[0], []).append(row)
+    def _mappings(self, customer_ids: set[int]) -> dict[int, list[_Mapping]]:
+        found: dict[int, list[_Mapping]] = {}
+        rows = ArrowCustomerMapping.objects.filter(waldur_customer_id__in=customer_ids).values_list(*_Mapping._fields)
+        for mapping in map(_Mapping._make, rows):
+            found.setdefault(mapping.waldur_customer_id, []).append(mapping)
         return found
 
-    def mapping(self, customer_id: int, reference: str) -> tuple | None:
-        """The customer's mapping that best fits: these settings, the reference, live, active, newest."""
+    def mapping(self, customer_id: int, reference: str) -> _Mapping | None:
+        """The customer's mapping that fits best: these settings, the reference, live, active, newest."""
         settings_id = self.settings.pk if self.settings is not None else None
         return max(
             self.mappings.get(customer_id, []), default=None,
-            key=lambda row: (row[2] == settings_id, row[1] == reference, row[5] is None, row[4], row[6]),
+            key=lambda mapping: (mapping.settings_id == settings_id, mapping.arrow_reference == reference,
+                                 mapping.archived_at is None, mapping.is_active, mapping.id),
         )
+
+
+class _Mapping(NamedTuple):
+    """A customer mapping as `_References` reads it (names are the columns)."""
+
+    waldur_customer_id: int
+    arrow_reference: str
+    settings_id: int
+    settings__uuid: uuid.UUID
+    is_active: bool
+    archived_at: dt.datetime | None
+    id: int
 
 
 def _write(changes: list[_Change], *, cause: str, reason: str | None = None,
@@ -186,8 +200,8 @@ def _entry_row(change: _Change, invoice: tuple, references: _References, *, acto
     if settings_uuid is None or not customer_reference:
         mapping = references.mapping(customer_id, customer_reference)
         if mapping is not None:
-            customer_reference = customer_reference or mapping[1]
-            settings_uuid = settings_uuid or mapping[3]
+            customer_reference = customer_reference or mapping.arrow_reference
+            settings_uuid = settings_uuid or mapping.settings__uuid
     before = change.before.total if change.before is not None else None
     after = change.after.total if change.after is not None else None
     return {
