@@ -27,7 +27,7 @@ TAGS = [
     ("billing", "The monthly billing export: imports, statement reconciliation, billing syncs and their lines."),
     ("consumption", "Consumption tracking during the month: provisional items, their reconciliation, records."),
     ("licenses", "Arrow licenses and local resources: discover, link, import."),
-    ("reports", "Reads for closing a month: the month-close report and its lines, the FOCUS export."),
+    ("reports", "Reads for closing a month: the month-close report and its lines, the ledger, the FOCUS export."),
     ("runs", "Background runs to follow, and the pause of the scheduled syncs."),
 ]
 
@@ -226,8 +226,15 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
     "admin_arrow_billing_syncs_resume_sync": ("runs", "Resume the scheduled syncs",
                                               "Undoes `pause_sync` globally or for a settings row; answers 200 with "
                                               "what was resumed."),
+    "admin_arrow_ledger_list": ("reports", "List ledger entries",
+                                "The append-only record of every change to an Arrow-sourced invoice item (created, "
+                                "changed, removed: amounts before and after, the delta, invoice, Arrow references, "
+                                "the reason in words) and to settings and mappings (never the key), each with its "
+                                "actor: a user, a run or a command. Newest first; filters `period`, `customer_uuid`, "
+                                f"`license_reference`, `run_uuid`, `actor`, `action`. Read only. {LIST} {CSV}"),
+    "admin_arrow_ledger_retrieve": ("reports", "Get a ledger entry",
+                                    "One ledger entry by UUID; entries are never changed or removed."),
 }
-
 
 def _documented(operation_id: str) -> tuple[str, str, str] | None:
     """The entry of an operation id; actions are generated as `<name>_create`, `_list` or `_retrieve`."""
