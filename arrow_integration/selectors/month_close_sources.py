@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Exists, F, Max, Min, OuterRef, Q
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KT, KeyTextTransform
 
 from arrow_client.periods import Period
 from arrow_client.references import customer_key
@@ -232,7 +232,9 @@ class MonthSources:
             billing_sync__customer_mapping__waldur_customer_id=OuterRef("resource__project__customer_id"),
         )
         records = ArrowConsumptionRecord.objects.filter(billing_period=self.period.first_day).annotate(
-            by_statement=Exists(statement_line), item_currency=KT("invoice_item__details__currency"),
+            by_statement=Exists(statement_line),
+            # KT() reads its first name as the JSON field: a path through a relation needs the transform.
+            item_currency=KeyTextTransform("currency", "invoice_item__details"),
         ).order_by("id").values_list(
             "uuid", "license_reference", "resource__project__customer_id", "consumed_sell", "consumed_buy",
             "final_sell", "final_buy", "finalized_at", "reconciled_at", *charge_columns("invoice_item__"),
