@@ -66,6 +66,15 @@ class LicenseGroup:
         """Some of its lines hold a difference to act on."""
         return any(self.classes.get(name) for name in OPEN_CLASSES)
 
+    @property
+    def has_compensations(self) -> bool:
+        return any(view.line.compensations for view in self.lines)
+
+    @property
+    def shown_open(self) -> bool:
+        """Shown unfolded: something to act on, or corrected by a compensation."""
+        return self.has_open_lines or self.has_compensations
+
     def add(self, view: LineView) -> None:
         self.lines.append(view)
         self.currency = self.currency or view.line.currency
@@ -103,7 +112,8 @@ def _charge_links(line: MonthCloseLine, objects: MonthCloseObjects) -> list[Char
 
 def license_groups(period: Period, lines: list[MonthCloseLine]) -> tuple[list[LicenseGroup], MonthCloseObjects]:
     """``lines`` grouped by license, and the objects they name. Licenses with lines to act on come
-    first, the largest difference first; then the others by reference."""
+    first, the largest difference first; then those with compensations; then the others, each by
+    reference."""
     objects = MonthCloseObjects.load(period, lines)
     groups: dict[str, LicenseGroup] = {}
     for line in lines:
@@ -113,5 +123,6 @@ def license_groups(period: Period, lines: list[MonthCloseLine]) -> tuple[list[Li
         group.add(LineView(line=line, source_url=source_url, source_title=source_title,
                            charges=_charge_links(line, objects)))
     ordered = sorted(groups.values(), key=lambda group: (
-        not group.has_open_lines, -abs(group.difference) if group.has_open_lines else 0, group.license_reference))
+        not group.has_open_lines, -abs(group.difference) if group.has_open_lines else 0, not group.has_compensations,
+        group.license_reference))
     return ordered, objects

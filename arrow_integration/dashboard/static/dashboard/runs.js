@@ -17,23 +17,32 @@
     return state.charAt(0).toUpperCase() + state.slice(1).replace(/_/g, " ");
   }
 
+  // As the server renders a run's progress (includes/progress.html): a bar when the total is
+  // known, an indeterminate one while running without it, else the count alone.
   function showProgress(element, run) {
     var cell = element.querySelector(".progress-cell");
     if (!cell) {
       return;
     }
-    var progress = document.createElement("progress");
-    progress.setAttribute("aria-label", "Progress of the " + (element.dataset.runLabel || run.kind) + " run");
     var text = document.createElement("span");
     text.className = "progress-text";
-    if (run.progress_total > 0) {
-      progress.max = run.progress_total;
-      progress.value = run.progress_done;
+    var parts = [text];
+    var known = run.progress_total > 0;
+    if (known || run.state === "running") {
+      var progress = document.createElement("progress");
+      progress.setAttribute("aria-label", "Progress of the " + (element.dataset.runLabel || run.kind) + " run");
+      if (known) {
+        progress.max = run.progress_total;
+        progress.value = run.progress_done;
+      }
+      parts.unshift(progress);
+    }
+    if (known) {
       text.textContent = run.progress_done + " / " + run.progress_total;
     } else {
       text.textContent = run.state === "queued" ? "waiting for a worker" : run.progress_done + " done";
     }
-    cell.replaceChildren(progress, text);
+    cell.replaceChildren.apply(cell, parts);
   }
 
   function showEnd(element, run) {
@@ -138,7 +147,8 @@
     var data = new FormData(form);
     data.set("action", action);
     data.set("confirmed", "on");
-    fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" },
+    // getAttribute: form.action would be the buttons named "action".
+    fetch(form.getAttribute("action"), { method: "POST", body: data, headers: { Accept: "application/json" },
                          credentials: "same-origin" })
       .then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
