@@ -12,13 +12,18 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError
 
 from arrow_client.periods import Period
 from arrow_integration.choices import SyncRunKind, SyncRunState, SyncRunTrigger
-from arrow_integration.models import ArrowSyncRun
+from arrow_integration.dashboard.figures import month_summary
+from arrow_integration.models import ArrowCustomerMapping, ArrowSyncRun
 from arrow_integration.selectors.month_close import month_close_line_stream, month_close_report
+from arrow_integration.services.billing.import_period import billing_sync_import_period
 from arrow_integration.tasks import billing as billing_tasks
 from arrow_integration.tests.month_close_support import (
     AURORA,
@@ -29,7 +34,7 @@ from arrow_integration.tests.month_close_support import (
     RAISED_LICENSE,
     REPRICED_LICENSE,
 )
-from arrow_integration.tests.periods import current_period
+from arrow_integration.tests.periods import current_period, early_in_current_month, previous_period
 from core.models import InvoiceItem
 
 pytestmark = pytest.mark.django_db
@@ -327,3 +332,24 @@ def test_the_month_pages_are_for_staff_only(plain_user, closing_month):
 def test_run_accepts_post_only(staff_session, closing_month):
     assert staff_session.get(month_url(closing_month.period, "run/")).status_code == 405
     assert staff_session.post(month_url(closing_month.period)).status_code == 405
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="figures are kept under PostgreSQL's snapshot only")
+@pytest.mark.django_db(transaction=True)  # commits as in production: the snapshot moves with them
+def test_the_figures_are_kept_while_nothing_is_committed(billing_settings, mapped):
+    period = previous_period()
+    billing_sync_import_period(settings=billing_settings, period=period, today=early_in_current_month())
+    cache.clear()
+    first = month_summary(period)
+
+    def kept() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            again = month_summary(period)
+        return len(queries) == 1 and again.rows == first.rows  # the state token only
+
+    # (A background ANALYZE of the server commits too, which only means computing once more.)
+    assert any(kept() for _ in range(5))
+    unmapped = first.unmapped[0].arrow_customer_reference
+    ArrowCustomerMapping.objects.create(settings=billing_settings, arrow_reference=unmapped,
+                                        waldur_customer=mapped[NORDIC].waldur_customer)
+    assert unmapped not in {entry.arrow_customer_reference for entry in month_summary(period).unmapped}

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from arrow_integration.selectors.month_close import month_close_line_stream
-from arrow_integration.tests.browser.pages import RunPollGate, axe_violations, chart_state, horizontal_overflow
 from arrow_integration.services.configuration.demo_month import PRICE_RAISE, REPRICED_LICENSE
+from arrow_integration.tests.browser.pages import RunPollGate, axe_violations, chart_state, horizontal_overflow
 from arrow_integration.tests.month_close_support import NORDIC, QUANTUM, RAISED_LICENSE
 
 # What the demo's closed month holds (`demo_month_close_seed`).
