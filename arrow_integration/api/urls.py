@@ -27,8 +27,12 @@ router.register(
     "consumption-records", consumption_records.ArrowConsumptionRecordViewSet, basename="arrow-consumption-record"
 )
 router.register("sync-runs", sync_runs.ArrowSyncRunViewSet, basename="arrow-sync-run")
-router.register("month-close", month_close.MonthCloseViewSet, basename="arrow-month-close")
-router.register("month-close-lines", month_close.MonthCloseLinesViewSet, basename="arrow-month-close-line")
 
-# Not a collection: a CSV export that needs a period, so it is routed here rather than listed by the API root.
-urlpatterns = router.urls + [path("focus-export/", focus_export.FocusExportView.as_view(), name="arrow-focus-export")]
+# Lists of one month (`period` required) and a CSV export of one: routed here rather than listed by the
+# API root, whose entries answer a plain GET.
+LIST = {"get": "list"}
+urlpatterns = router.urls + [
+    path("focus-export/", focus_export.FocusExportView.as_view(), name="arrow-focus-export"),
+    path("month-close/", month_close.MonthCloseViewSet.as_view(LIST), name="arrow-month-close-list"),
+    path("month-close-lines/", month_close.MonthCloseLinesViewSet.as_view(LIST), name="arrow-month-close-line-list"),
+]

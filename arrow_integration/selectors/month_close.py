@@ -28,7 +28,9 @@ The row's `status`, the first that applies:
   billing sync is Reconciled; consumption: the record is reconciled);
 - `validated`: otherwise (validated by Arrow, reconciliation not run yet).
 
-Nothing here writes. Reads run in a constant number of queries, whatever the month's size.
+Nothing here writes. Reads run in a constant number of queries, whatever the month's size: the
+bulk of a month (plain statement lines, lines read but not charged) is counted by the database
+(`month_close_totals`), the rest classified line by line (`month_close_lines`).
 """
 
 from __future__ import annotations
@@ -38,20 +40,42 @@ import uuid as uuid_module
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 
 from arrow_client.periods import Period
+from arrow_client.references import customer_key
 from arrow_integration.selectors.month_close_lines import (
     VARIANCE_CLASSES,
     LineFilters,
     MonthCloseLine,
+    consumption_lines,
+    invoice_item_lines,
     line_owner_key,
     month_close_lines,
+    pass_sources,
+    statement_lines,
+    uncharged_lines,
 )
-from arrow_integration.selectors.month_close_sources import MonthSources
+from arrow_integration.selectors.month_close_sources import (
+    MonthSources,
+    plain_statement_lines,
+    special_statement_lines,
+    statement_queryset,
+    uncharged_queryset,
+)
+from arrow_integration.selectors.month_close_totals import (
+    LineGroup,
+    statement_groups,
+    statement_owner_filter,
+    uncharged_groups,
+    uncharged_owner_filter,
+)
 
 NOT_CHECKED, PROVISIONAL, VALIDATED, RECONCILED = "not_checked", "provisional", "validated", "reconciled"
 MONTH_STATUSES = (NOT_CHECKED, PROVISIONAL, VALIDATED, RECONCILED)
 ZERO = Decimal(0)
+OWNER_FIELDS = ("settings_id", "settings_uuid", "arrow_customer_reference", "arrow_customer_name", "customer_id",
+                "customer_uuid", "customer_name")
 
 
 @dataclass
@@ -115,14 +139,36 @@ class MonthCloseRow:
             self.charged_unreconciled += not line.reconciled
 
 
-def _new_row(line: MonthCloseLine, sources: MonthSources) -> MonthCloseRow:
-    settings = sources.settings.get(line.settings_id)
+    def add_group(self, group: LineGroup) -> None:
+        """Count lines the database counted together (`month_close_totals`) into the row."""
+        for name, count in group.counts.items():
+            self.counts[name] += count
+        self.lines += group.lines
+        self.arrow_total += group.arrow_amount
+        self.arrow_buy_total += group.arrow_buy
+        self.arrow_in_scope += group.arrow_in_scope
+        self.arrow_buy_in_scope += group.arrow_buy_in_scope
+        self.invoiced += group.invoiced
+        self.currency = self.currency or group.currency
+        self.charged_lines += group.charged_lines
+        self.charged_unvalidated += group.unvalidated
+        self.charged_unreconciled += group.unreconciled
+
+
+def _new_row(owner: dict, sources: MonthSources) -> MonthCloseRow:
+    """An empty row for the owner of a line or group (its `MonthCloseLine` owner fields)."""
+    settings = sources.settings.get(owner["settings_id"])
     return MonthCloseRow(
-        period=sources.period, settings_id=line.settings_id, settings_uuid=line.settings_uuid,
-        price_source=settings.price_source if settings else "", arrow_customer_reference=line.arrow_customer_reference,
-        arrow_customer_name=line.arrow_customer_name, customer_uuid=line.customer_uuid,
-        customer_name=line.customer_name, checked_at=sources.checked_at.get(line.settings_id),
+        period=sources.period, settings_id=owner["settings_id"], settings_uuid=owner["settings_uuid"],
+        price_source=settings.price_source if settings else "",
+        arrow_customer_reference=owner["arrow_customer_reference"], arrow_customer_name=owner["arrow_customer_name"],
+        customer_uuid=owner["customer_uuid"], customer_name=owner["customer_name"],
+        checked_at=sources.checked_at.get(owner["settings_id"]),
     )
+
+
+def _owner(line: MonthCloseLine) -> dict:
+    return {name: getattr(line, name) for name in OWNER_FIELDS}
 
 
 def _status(row: MonthCloseRow, sources: MonthSources) -> str:
@@ -136,15 +182,28 @@ def _status(row: MonthCloseRow, sources: MonthSources) -> str:
 
 
 def _rows(period: Period, filters: LineFilters, sources: MonthSources) -> dict[tuple, MonthCloseRow]:
+    """The rows of the month: plain statement lines and lines read but not charged counted by the
+    database, every other line added one by one."""
+    sources = pass_sources(sources)
     rows: dict[tuple, MonthCloseRow] = {}
-    for line in month_close_lines(period, sources):
-        if not filters.owner_matches(line):
-            continue
-        key = line_owner_key(line)
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = _new_row(line, sources)
-        row.add(line)
+
+    def row_of(owner: dict) -> MonthCloseRow:
+        key = (owner["settings_id"], customer_key(owner["arrow_customer_reference"]))
+        if key not in rows:
+            rows[key] = _new_row(owner, sources)
+        return rows[key]
+
+    statement = statement_owner_filter(statement_queryset(period), filters)
+    for group in statement_groups(plain_statement_lines(statement, sources), sources):
+        row_of(group.owner).add_group(group)
+    uncharged = uncharged_owner_filter(uncharged_queryset(period), filters, sources)
+    for group in uncharged_groups(uncharged, sources):
+        row_of(group.owner).add_group(group)
+    one_by_one = chain(statement_lines(sources, special_statement_lines(statement, sources)), consumption_lines(sources),
+                       invoice_item_lines(sources))
+    for line in one_by_one:
+        if filters.owner_matches(line):
+            row_of(_owner(line)).add(line)
     for row in rows.values():
         row.status = _status(row, sources)
     return rows
@@ -180,11 +239,37 @@ def month_close_line_stream(period: Period, filters: LineFilters | None = None) 
 
 def month_close_line_window(period: Period, filters: LineFilters | None, *, offset: int,
                             limit: int) -> tuple[int, list[MonthCloseLine]]:
-    """How many lines match ``filters``, and those from ``offset`` (at most ``limit``): one pass,
-    holding only the window."""
+    """How many lines match ``filters``, and those from ``offset`` (at most ``limit``).
+
+    Without a class or status filter, the database counts the statement lines and the lines read
+    but not charged and returns only those of the window; with one, every line of the month is
+    classified (one pass, holding only the window). A constant number of queries either way.
+    """
+    filters = filters or LineFilters()
+    if filters.variance_class is not None or filters.status is not None:
+        count, window = 0, []
+        for line in month_close_line_stream(period, filters):
+            if offset <= count < offset + limit:
+                window.append(line)
+            count += 1
+        return count, window
+    sources = pass_sources(MonthSources.load(period))
+    statement = statement_owner_filter(statement_queryset(period), filters)
+    uncharged = uncharged_owner_filter(uncharged_queryset(period), filters, sources)
+    consumption = [line for line in consumption_lines(sources) if filters.matches(line)]
+    items = [line for line in invoice_item_lines(sources) if filters.matches(line)]
+    segments = (
+        (statement.count(), lambda start, stop: list(statement_lines(sources, statement[start:stop]))),
+        (len(consumption), lambda start, stop: consumption[start:stop]),
+        (uncharged.count(), lambda start, stop: list(uncharged_lines(sources, uncharged[start:stop]))),
+        (len(items), lambda start, stop: items[start:stop]),
+    )
     count, window = 0, []
-    for line in month_close_line_stream(period, filters):
-        if offset <= count < offset + limit:
-            window.append(line)
-        count += 1
+    for total, fetch in segments:
+        start = min(max(offset - count, 0), total)
+        stop = min(max(offset + limit - count, 0), total)
+        # Each segment is read once whether the window reaches it or not (at least one row asked
+        # for), so that a page costs the same queries wherever it lies.
+        window += fetch(start, start + max(stop - start, 1))[: stop - start]
+        count += total
     return count, window

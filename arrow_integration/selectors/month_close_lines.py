@@ -27,6 +27,7 @@ so memory holds the month's small parts only. Nothing here writes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid as uuid_module
 from collections import defaultdict
 from collections.abc import Iterator
@@ -48,7 +49,9 @@ from arrow_integration.selectors.month_close_sources import (
     MonthSources,
     SettingsFacts,
     charge_from,
+    statement_queryset,
     statement_rows,
+    uncharged_queryset,
     uncharged_rows,
 )
 
@@ -176,7 +179,7 @@ def _second_charges(sources: MonthSources, item_id: int) -> tuple[list[Charge], 
     charges, still = [], ZERO
     for duplicate_uuid, charge in sources.duplicates.get(item_id, ()):
         own = [charge] if charge is not None else []
-        own += sources.compensations.pop(str(duplicate_uuid), [])
+        own += sources.compensations.pop(duplicate_uuid, [])
         charges += own
         still += sum((entry.amount for entry in own), ZERO)
     return charges, still
@@ -184,16 +187,21 @@ def _second_charges(sources: MonthSources, item_id: int) -> tuple[list[Charge], 
 
 def _statement_line(sources: MonthSources, row: tuple) -> MonthCloseLine:
     (item_id, item_uuid, reference, license_reference, classification, description, sell, buy, validation_date,
-     sync_state, currency, settings_id, arrow_reference, arrow_name, _customer_id, *charge) = row
+     sync_state, currency, settings_id, arrow_reference, arrow_name, customer_id, customer_uuid, customer_name,
+     *charge) = row
     settings: SettingsFacts = sources.settings[settings_id]
-    duplicates, still = _second_charges(sources, item_id)
+    duplicates, still = _second_charges(sources, item_id) if item_id in sources.duplicates else ((), ZERO)
+    key = (settings_id, arrow_reference, arrow_name, customer_id)
+    owner = sources.owners.get(key)
+    if owner is None:  # the customer whose invoice charged the line: its billing sync's mapping
+        owner = sources.owners[key] = _Customer(settings_id, arrow_reference, arrow_name, customer_id, customer_uuid,
+                                                customer_name).line_fields(sources)
     return MonthCloseLine(
-        period=sources.period, kind=STATEMENT, **_mapped(sources, settings_id, arrow_reference, arrow_name).line_fields(
-            sources), license_reference=license_reference, line_references=(reference,), description=description,
-        classification=classification, currency=currency, arrow_amount=settings.amount(sell, buy), arrow_buy=buy,
-        in_scope=True, validated=validation_date is not None, reconciled=sync_state == BillingSyncState.RECONCILED,
-        charges=(charge_from(tuple(charge)), *duplicates),
-        compensations=tuple(sources.compensations.pop(str(item_uuid), ())), duplicate_charges=still,
+        period=sources.period, kind=STATEMENT, **owner, license_reference=license_reference,
+        line_references=(reference,), description=description, classification=classification, currency=currency,
+        arrow_amount=settings.amount(sell, buy), arrow_buy=buy, in_scope=True, validated=validation_date is not None,
+        reconciled=sync_state == BillingSyncState.RECONCILED, charges=(charge_from(tuple(charge)), *duplicates),
+        compensations=tuple(sources.compensations.pop(item_uuid, ())), duplicate_charges=still,
     )
 
 
@@ -226,9 +234,9 @@ def _consumption_line(sources: MonthSources, month: ConsumptionMonth) -> MonthCl
         charges.append(month.charge)
     elif month.charged_by_statement or abs(amount) < COMPENSATION_THRESHOLD:
         return None  # the statement line charges this license-month, or there is nothing to charge
-    compensations = list(sources.compensations.pop(str(month.record_uuid), ()))
+    compensations = list(sources.compensations.pop(month.record_uuid, ()))
     for line in linked:
-        compensations += sources.compensations.pop(str(line.item_uuid), ())
+        compensations += sources.compensations.pop(line.item_uuid, ())
         more, more_still = _second_charges(sources, line.item_id)
         charges += more
         still += more_still
@@ -243,30 +251,54 @@ def _consumption_line(sources: MonthSources, month: ConsumptionMonth) -> MonthCl
     )
 
 
-def _uncharged_line(sources: MonthSources, row: tuple) -> MonthCloseLine:
-    (reference, settings_id, reason, customer_reference, customer_name, license_reference, classification,
-     description, sell, buy, currency) = row
+@dataclass(frozen=True)
+class UnchargedVerdict:
+    """Who lines read but not charged belong to, and their class (the same for every line of a
+    settings row, reason, customer and classification)."""
+
+    owner: dict
+    variance_class: str  # "" for `missing`: `_classify` finds it (no invoice item charges them)
+    in_scope: bool
+    reason: str
+
+
+def uncharged_verdict(sources: MonthSources, *, settings_id: int, reason: str, customer_reference: str,
+                      customer_name: str, classification: str) -> UnchargedVerdict:
+    """The class of lines read but not charged: excluded, unmapped, or missing when what left them
+    out changed since (the filter, or the customer got mapped)."""
     settings = sources.settings[settings_id]
     owner = _mapped(sources, settings_id, customer_reference or customer_name or NO_CUSTOMER, customer_name)
-    line = MonthCloseLine(
-        period=sources.period, kind=UNCHARGED, **owner.line_fields(sources), license_reference=license_reference,
-        line_references=(reference,), description=description, classification=classification, currency=currency,
-        arrow_amount=settings.amount(sell, buy), arrow_buy=buy, in_scope=True, validated=True, reconciled=False,
-    )
+    fields = owner.line_fields(sources)
     if reason == UnchargedReason.CLASSIFICATION:
         wanted = settings.classification_filter.strip()
         if wanted and classification.strip().casefold() != wanted.casefold():
-            line.in_scope = False
-            line.variance_class = EXCLUDED
-            line.reason = f"classification {classification or '(none)'} is outside the settings' filter {wanted}"
-        else:
-            line.reason = "left out by an earlier classification filter; the next import of the month charges it"
-    elif owner.customer_id is None:
-        line.variance_class = UNMAPPED
-        line.reason = f"Arrow customer {owner.reference} is not mapped to a local customer"
-    else:
-        line.reason = "its customer was mapped after the import; the next import of the month charges it"
-    return line
+            return UnchargedVerdict(fields, EXCLUDED, False,
+                                    f"classification {classification or '(none)'} is outside the settings' filter "
+                                    f"{wanted}")
+        return UnchargedVerdict(fields, "", True,
+                                "left out by an earlier classification filter; the next import of the month charges it")
+    if owner.customer_id is None:
+        return UnchargedVerdict(fields, UNMAPPED, True,
+                                f"Arrow customer {owner.reference} is not mapped to a local customer")
+    return UnchargedVerdict(fields, "", True,
+                            "its customer was mapped after the import; the next import of the month charges it")
+
+
+def _uncharged_line(sources: MonthSources, row: tuple) -> MonthCloseLine:
+    (reference, settings_id, reason, customer_reference, customer_name, license_reference, classification,
+     description, sell, buy, currency) = row
+    key = (settings_id, reason, customer_reference, customer_name, classification)
+    verdict = sources.owners.get(key)
+    if verdict is None:
+        verdict = sources.owners[key] = uncharged_verdict(
+            sources, settings_id=settings_id, reason=reason, customer_reference=customer_reference,
+            customer_name=customer_name, classification=classification)
+    return MonthCloseLine(
+        period=sources.period, kind=UNCHARGED, **verdict.owner, license_reference=license_reference,
+        line_references=(reference,), description=description, classification=classification, currency=currency,
+        arrow_amount=sources.settings[settings_id].amount(sell, buy), arrow_buy=buy, in_scope=verdict.in_scope,
+        validated=True, reconciled=False, variance_class=verdict.variance_class, reason=verdict.reason,
+    )
 
 
 def _unexpected_lines(sources: MonthSources) -> Iterator[MonthCloseLine]:
@@ -283,17 +315,52 @@ def _unexpected_lines(sources: MonthSources) -> Iterator[MonthCloseLine]:
 
 
 def _orphan_compensations(sources: MonthSources) -> Iterator[MonthCloseLine]:
-    """Compensations left over once every line took its own: they name no line of the month."""
-    for target, charges in sources.compensations.items():
-        for charge in charges:
-            yield MonthCloseLine(
-                period=sources.period, kind=INVOICE_ITEM, settings_id=None, settings_uuid=None,
-                arrow_customer_reference="", arrow_customer_name="", customer_id=None, customer_uuid=None,
-                customer_name=None, license_reference="", line_references=(), description=f"compensation of {target}",
-                classification="", currency="", arrow_amount=ZERO, arrow_buy=ZERO, in_scope=True, validated=True,
-                reconciled=False, compensations=(charge,), variance_class=UNEXPECTED,
-                reason="a compensation naming a line or record the month does not hold",
-            )
+    """Compensations that name the month but no line or record of it."""
+    for target, charge in sources.orphan_compensations:
+        yield MonthCloseLine(
+            period=sources.period, kind=INVOICE_ITEM, settings_id=None, settings_uuid=None,
+            arrow_customer_reference="", arrow_customer_name="", customer_id=None, customer_uuid=None,
+            customer_name=None, license_reference="", line_references=(), description=f"compensation of {target}",
+            classification="", currency="", arrow_amount=ZERO, arrow_buy=ZERO, in_scope=True, validated=True,
+            reconciled=False, compensations=(charge,), variance_class=UNEXPECTED,
+            reason="a compensation naming a line or record the month does not hold",
+        )
+
+
+def pass_sources(sources: MonthSources) -> MonthSources:
+    """``sources`` for one pass over the lines: lines take their compensations out of a copy."""
+    return dataclasses.replace(sources, compensations=defaultdict(list, sources.compensations))
+
+
+def statement_lines(sources: MonthSources, lines) -> Iterator[MonthCloseLine]:
+    """The statement lines of the queryset ``lines``, classified."""
+    for row in statement_rows(lines):
+        line = _statement_line(sources, row)
+        _classify(line)
+        yield line
+
+
+def consumption_lines(sources: MonthSources) -> Iterator[MonthCloseLine]:
+    """The license-months charged by consumption (or that nothing charges), classified."""
+    for month in sources.consumption:
+        line = _consumption_line(sources, month)
+        if line is not None:
+            _classify(line)
+            yield line
+
+
+def uncharged_lines(sources: MonthSources, lines) -> Iterator[MonthCloseLine]:
+    """The lines read but not charged of the queryset ``lines``, classified."""
+    for row in uncharged_rows(lines):
+        line = _uncharged_line(sources, row)
+        _classify(line)
+        yield line
+
+
+def invoice_item_lines(sources: MonthSources) -> Iterator[MonthCloseLine]:
+    """Arrow-sourced invoice items and compensations naming the month but no line of it."""
+    yield from _unexpected_lines(sources)
+    yield from _orphan_compensations(sources)
 
 
 def month_close_lines(period: Period, sources: MonthSources | None = None) -> Iterator[MonthCloseLine]:
@@ -302,24 +369,11 @@ def month_close_lines(period: Period, sources: MonthSources | None = None) -> It
 
     A constant number of queries (`MonthSources.load` and two streamed ones).
     """
-    sources = sources or MonthSources.load(period)
-    # Lines take their compensations out of this copy; what is left names no line of the month.
-    sources = dataclasses.replace(sources, compensations=defaultdict(list, sources.compensations))
-    for row in statement_rows(period):
-        line = _statement_line(sources, row)
-        _classify(line)
-        yield line
-    for month in sources.consumption:
-        line = _consumption_line(sources, month)
-        if line is not None:
-            _classify(line)
-            yield line
-    for row in uncharged_rows(period):
-        line = _uncharged_line(sources, row)
-        _classify(line)
-        yield line
-    yield from _unexpected_lines(sources)
-    yield from _orphan_compensations(sources)
+    sources = pass_sources(sources or MonthSources.load(period))
+    yield from statement_lines(sources, statement_queryset(period))
+    yield from consumption_lines(sources)
+    yield from uncharged_lines(sources, uncharged_queryset(period))
+    yield from invoice_item_lines(sources)
 
 
 @dataclass
@@ -338,7 +392,7 @@ class LineFilters:
             (self.settings_uuid is None or line.settings_uuid == self.settings_uuid)
             and (self.customer_uuid is None or line.customer_uuid == self.customer_uuid)
             and (self.arrow_customer_reference is None
-                 or customer_key(line.arrow_customer_reference) == customer_key(self.arrow_customer_reference))
+                 or _customer_key(line.arrow_customer_reference) == _customer_key(self.arrow_customer_reference))
         )
 
     def matches(self, line: MonthCloseLine) -> bool:
@@ -349,7 +403,12 @@ class LineFilters:
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _customer_key(reference: str) -> str:
+    return customer_key(reference)
+
+
 def line_owner_key(line: MonthCloseLine) -> tuple[int | None, str]:
     """The report row a line adds up into: settings and Arrow customer (compared without case)."""
-    return (line.settings_id, customer_key(line.arrow_customer_reference))
+    return (line.settings_id, _customer_key(line.arrow_customer_reference))
 

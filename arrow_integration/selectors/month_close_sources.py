@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
-from django.db.models.fields.json import KT, KeyTextTransform
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
 
 from arrow_client.periods import Period
 from arrow_client.references import customer_key
@@ -76,6 +76,14 @@ def charge_from(values: tuple) -> Charge | None:
         return None
     return Charge(uuid=item_uuid, amount=unit_price * quantity, invoice_uuid=invoice_uuid,
                   invoice_period=invoice_period, invoice_state=invoice_state)
+
+
+def _uuid_or_text(value: str) -> uuid_module.UUID | str:
+    """A UUID written in an item's details, as the database returns UUID columns (text if it is none)."""
+    try:
+        return uuid_module.UUID(value)
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +171,8 @@ class MonthSources:
     mappings: dict[tuple[int, str], MappingFacts] = field(default_factory=dict)
     # local customer id -> its live mapping (active first)
     mapping_of_customer: dict[int, MappingFacts] = field(default_factory=dict)
-    # UUID (as text) of the sync item or consumption record a compensation corrects -> compensations
-    compensations: dict[str, list[Charge]] = field(default_factory=lambda: defaultdict(list))
+    # UUID of the sync item or consumption record a compensation corrects -> compensations
+    compensations: dict[uuid_module.UUID | str, list[Charge]] = field(default_factory=lambda: defaultdict(list))
     # id of a line's charging sync item -> (uuid, charge) of its second charges
     duplicates: dict[int, list[tuple[uuid_module.UUID, Charge]]] = field(default_factory=lambda: defaultdict(list))
     consumption: list[ConsumptionMonth] = field(default_factory=list)
@@ -175,16 +183,19 @@ class MonthSources:
     month_validated: dict[int, bool] = field(default_factory=dict)
     # settings id -> when the last successful run that read the month finished
     checked_at: dict[int, dt.datetime] = field(default_factory=dict)
+    # Compensations naming the month but no line or record of it: (what they name, the compensation)
+    orphan_compensations: list[tuple[uuid_module.UUID | str, Charge]] = field(default_factory=list)
+    # What the lines of one (settings, Arrow customer) share, worked out once (`month_close_lines`).
+    owners: dict[tuple, object] = field(default_factory=dict)
 
     @classmethod
     def load(cls, period: Period) -> MonthSources:
-        """Read everything but the streamed rows (ten queries, whatever the month's size)."""
+        """Read everything but the streamed rows (twelve queries, whatever the month's size)."""
         sources = cls(period=period)
         sources._load_settings_and_mappings()
-        sources._load_compensations()
+        sources._load_invoice_items()
         sources._load_duplicates()
         sources._load_consumption()
-        sources._load_unexpected()
         sources._load_month_state()
         return sources
 
@@ -207,15 +218,45 @@ class MonthSources:
             self.mappings[(facts.settings_id, customer_key(facts.arrow_reference))] = facts
             self.mapping_of_customer[facts.customer_id] = facts
 
-    def _load_compensations(self) -> None:
-        items = InvoiceItem.objects.filter(details__source=COMPENSATION_SOURCE, details__period=str(self.period))
-        rows = items.annotate(
+    def _load_invoice_items(self) -> None:
+        """Compensations naming the month, and its statement and consumption items that no line
+        or record names (two queries: with the compensations in the second one, PostgreSQL could
+        no longer anti-join the items with the lines and records that name them)."""
+        compensations = InvoiceItem.objects.filter(details__source=COMPENSATION_SOURCE, details__period=str(self.period))
+        rows = compensations.annotate(
             item_target=KT("details__billing_sync_item_uuid"), record_target=KT("details__consumption_record_uuid"),
         ).order_by("id").values_list(*CHARGE_COLUMNS, "item_target", "record_target")
         for row in rows:
             target = row[6] or row[7]
             if target:
-                self.compensations[target].append(charge_from(row[:6]))
+                self.compensations[_uuid_or_text(target)].append(charge_from(row[:6]))
+        named_by_line = ArrowBillingSyncItem.objects.filter(invoice_item_id=OuterRef("pk"))
+        named_by_record = ArrowConsumptionRecord.objects.filter(invoice_item_id=OuterRef("pk"))
+        rows = InvoiceItem.objects.filter(
+            details__source__in=[BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE], details__period=str(self.period),
+        ).exclude(Exists(named_by_line)).exclude(Exists(named_by_record)).annotate(
+            source=KT("details__source"), reference=KT("details__arrow_customer_reference"),
+            line=KT("details__line_reference"), license=KT("details__license_reference"),
+            currency=KT("details__currency"),
+        ).order_by("id").values_list(*CHARGE_COLUMNS, "source", "invoice__customer_id", "reference", "line", "license",
+                                     "currency", "name")
+        for row in rows:
+            source, customer_id, reference, line, license_reference, currency, name = row[6:]
+            self.unexpected.append(Unexpected(
+                charge=charge_from(row[:6]), source=source, customer_id=customer_id, arrow_reference=reference or "",
+                line_reference=line or "", license_reference=license_reference or "", currency=currency or "",
+                name=name,
+            ))
+        self._find_orphans()
+
+    def _find_orphans(self) -> None:
+        targets = [target for target in self.compensations if isinstance(target, uuid_module.UUID)]
+        known = set(ArrowBillingSyncItem.objects.filter(report_period=self.period.first_day, uuid__in=targets)
+                    .values_list("uuid", flat=True))
+        known |= set(ArrowConsumptionRecord.objects.filter(billing_period=self.period.first_day, uuid__in=targets)
+                     .values_list("uuid", flat=True))
+        self.orphan_compensations = [(target, charge) for target, charges in self.compensations.items()
+                                     if target not in known for charge in charges]
 
     def _load_duplicates(self) -> None:
         rows = ArrowBillingSyncItem.objects.filter(
@@ -233,12 +274,10 @@ class MonthSources:
         )
         records = ArrowConsumptionRecord.objects.filter(billing_period=self.period.first_day).annotate(
             by_statement=Exists(statement_line),
-            # KT() reads its first name as the JSON field: a path through a relation needs the transform.
-            item_currency=KeyTextTransform("currency", "invoice_item__details"),
         ).order_by("id").values_list(
             "uuid", "license_reference", "resource__project__customer_id", "consumed_sell", "consumed_buy",
             "final_sell", "final_buy", "finalized_at", "reconciled_at", *charge_columns("invoice_item__"),
-            "invoice_item_id", "item_currency", "resource__name", "by_statement",
+            "invoice_item_id", "invoice_item__details__currency", "resource__name", "by_statement",
         )
         for row in records:
             (record_uuid, license_reference, customer_id, consumed_sell, consumed_buy, final_sell, final_buy,
@@ -263,25 +302,6 @@ class MonthSources:
                 item_id, item_uuid, reference, sell, buy, validation_date is not None, *rest,
             ))
 
-    def _load_unexpected(self) -> None:
-        named_by_line = ArrowBillingSyncItem.objects.filter(invoice_item_id=OuterRef("pk"))
-        named_by_record = ArrowConsumptionRecord.objects.filter(invoice_item_id=OuterRef("pk"))
-        rows = InvoiceItem.objects.filter(
-            details__source__in=[BILLING_EXPORT_SOURCE, PROVISIONAL_ITEM_SOURCE], details__period=str(self.period),
-        ).exclude(Exists(named_by_line)).exclude(Exists(named_by_record)).annotate(
-            source=KT("details__source"), reference=KT("details__arrow_customer_reference"),
-            line=KT("details__line_reference"), license=KT("details__license_reference"),
-            currency=KT("details__currency"),
-        ).order_by("id").values_list(*CHARGE_COLUMNS, "source", "invoice__customer_id", "reference", "line", "license",
-                                     "currency", "name")
-        for row in rows:
-            source, customer_id, reference, line, license_reference, currency, name = row[6:]
-            self.unexpected.append(Unexpected(
-                charge=charge_from(row[:6]), source=source, customer_id=customer_id, arrow_reference=reference or "",
-                line_reference=line or "", license_reference=license_reference or "", currency=currency or "",
-                name=name,
-            ))
-
     def _load_month_state(self) -> None:
         states = ArrowBillingSync.objects.filter(report_period=self.period.first_day).order_by().values(
             settings_id=F("customer_mapping__settings_id")
@@ -299,16 +319,36 @@ STATEMENT_COLUMNS = (
     "buy_price", "validation_date", "billing_sync__state", "billing_sync__currency",
     "billing_sync__customer_mapping__settings_id", "billing_sync__customer_mapping__arrow_reference",
     "billing_sync__customer_mapping__arrow_company_name", "billing_sync__customer_mapping__waldur_customer_id",
+    "billing_sync__customer_mapping__waldur_customer__uuid", "billing_sync__customer_mapping__waldur_customer__name",
     *charge_columns("invoice_item__"),
 )
 
 
-def statement_rows(period: Period) -> Iterator[tuple]:
-    """The month's statement lines that charge themselves, as `STATEMENT_COLUMNS` tuples, in
-    import order (one query, fetched in chunks)."""
+def statement_queryset(period: Period) -> QuerySet[ArrowBillingSyncItem]:
+    """The month's statement lines that charge themselves (not linked to a consumption charge,
+    not second charges), in import order."""
     return ArrowBillingSyncItem.objects.filter(
         report_period=period.first_day, duplicate_of__isnull=True, charged_by_consumption=False,
-    ).order_by("billing_sync_id", "id").values_list(*STATEMENT_COLUMNS).iterator(chunk_size=STREAM_CHUNK_ROWS)
+    ).order_by("billing_sync_id", "id")
+
+
+def plain_statement_lines(lines: QuerySet[ArrowBillingSyncItem], sources: MonthSources) -> QuerySet[ArrowBillingSyncItem]:
+    """Lines charged once and never compensated: what invoiced them is their own invoice item
+    alone (a compensation of a line is always its `compensation_item` or one that came before
+    it, `billing.line_charges`), so the database can compare them by itself. Lines with second
+    charges are known from ``sources`` (few: they come from data of earlier versions)."""
+    return lines.filter(compensation_item__isnull=True).exclude(pk__in=list(sources.duplicates))
+
+
+def special_statement_lines(lines: QuerySet[ArrowBillingSyncItem],
+                            sources: MonthSources) -> QuerySet[ArrowBillingSyncItem]:
+    """The lines of ``lines`` that are not plain: compensated, or charged more than once."""
+    return lines.filter(Q(compensation_item__isnull=False) | Q(pk__in=list(sources.duplicates)))
+
+
+def statement_rows(lines: QuerySet[ArrowBillingSyncItem]) -> Iterator[tuple]:
+    """``lines`` as `STATEMENT_COLUMNS` tuples (one query, fetched in chunks)."""
+    return lines.values_list(*STATEMENT_COLUMNS).iterator(chunk_size=STREAM_CHUNK_ROWS)
 
 
 UNCHARGED_COLUMNS = (
@@ -317,8 +357,11 @@ UNCHARGED_COLUMNS = (
 )
 
 
-def uncharged_rows(period: Period) -> Iterator[tuple]:
-    """The month's lines read but not charged, as `UNCHARGED_COLUMNS` tuples (one query, in chunks)."""
-    return ArrowUnchargedLine.objects.filter(report_period=period.first_day).order_by("id").values_list(
-        *UNCHARGED_COLUMNS
-    ).iterator(chunk_size=STREAM_CHUNK_ROWS)
+def uncharged_queryset(period: Period) -> QuerySet[ArrowUnchargedLine]:
+    """The month's lines read but not charged, in the order they were recorded."""
+    return ArrowUnchargedLine.objects.filter(report_period=period.first_day).order_by("id")
+
+
+def uncharged_rows(lines: QuerySet[ArrowUnchargedLine]) -> Iterator[tuple]:
+    """``lines`` as `UNCHARGED_COLUMNS` tuples (one query, fetched in chunks)."""
+    return lines.values_list(*UNCHARGED_COLUMNS).iterator(chunk_size=STREAM_CHUNK_ROWS)

@@ -104,6 +104,19 @@ def test_both_lists_answer_in_a_constant_number_of_queries(staff_client, closing
     period = str(closing_month.period)
     small = _queries(staff_client, path, {"period": period, "page_size": 1})
     large = _queries(staff_client, path, {"period": period, "page_size": 1000})
-    other_month = _queries(staff_client, path, {"period": str(closing_month.period.previous()), "page_size": 1000})
+    empty_month = _queries(staff_client, path, {"period": str(closing_month.period.previous()), "page_size": 1000})
 
-    assert small == large == other_month <= 20
+    assert small == large <= 20
+    assert empty_month <= large  # a month without compensations skips looking up what they name
+
+
+def test_lines_are_written_as_the_serializer_fields_say(closing_month, rf):
+    """The lines' serializer writes its fields directly (for speed): the same as DRF field by field."""
+    from arrow_integration.api.serializers.month_close import MonthCloseLineSerializer
+    from arrow_integration.selectors.month_close import month_close_line_stream
+
+    serializer = MonthCloseLineSerializer(context={"request": rf.get("/")})
+    for line in month_close_line_stream(closing_month.period):
+        fast = serializer.to_representation(line)
+        assert fast == super(MonthCloseLineSerializer, serializer).to_representation(line)
+        assert list(fast) == list(serializer.fields)

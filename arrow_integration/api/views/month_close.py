@@ -9,6 +9,7 @@ Arrow and nothing is written. Lines are paged in one pass that keeps only the pa
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
@@ -80,6 +81,7 @@ class MonthCloseViewSet(_MonthReportViewSet):
     serializer_class = MonthCloseRowSerializer
     csv_name = "month-close"
 
+    @extend_schema(parameters=[MonthCloseQuerySerializer], responses=MonthCloseRowSerializer(many=True))
     def list(self, request, *args, **kwargs):
         period, filters = self.query()
         rows = month_close_report(period, filters)
@@ -96,6 +98,7 @@ class MonthCloseLinesViewSet(_MonthReportViewSet):
     query_serializer_class = MonthCloseLinesQuerySerializer
     csv_name = "month-close-lines"
 
+    @extend_schema(parameters=[MonthCloseLinesQuerySerializer], responses=MonthCloseLineSerializer(many=True))
     def list(self, request, *args, **kwargs):
         period, filters = self.query()
         if request.method == "HEAD":
