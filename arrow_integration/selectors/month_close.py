@@ -143,6 +143,8 @@ class MonthCloseRow:
         """Count lines the database counted together (`month_close_totals`) into the row."""
         for name, count in group.counts.items():
             self.counts[name] += count
+            self.amounts[name] += group.amounts[name]
+            self.differences[name] += group.differences[name]
         self.lines += group.lines
         self.arrow_total += group.arrow_amount
         self.arrow_buy_total += group.arrow_buy
