@@ -1,7 +1,7 @@
 """Pages of the dashboard: overview, runs list, one run. Thin: read selectors, shape, render.
 
-Every view is staff only (`access.dashboard_staff_required`) and answers GET (HEAD) only.
-Nothing here writes; the month page and downloads join `NAVIGATION` when they exist.
+Every view here is staff only (`access.dashboard_staff_required`) and answers GET (HEAD) only;
+nothing here writes. The month pages and their buttons are in `month_views`.
 """
 
 from __future__ import annotations
@@ -14,19 +14,24 @@ from django.views.decorators.http import require_safe
 from arrow_client.periods import Period
 from arrow_integration.dashboard.access import dashboard_staff_required
 from arrow_integration.dashboard.charts import billing_charts
+from arrow_integration.dashboard.downloads import runs_download
+from arrow_integration.dashboard.figures import month_summaries
 from arrow_integration.dashboard.forms import RunFilterForm
 from arrow_integration.dashboard.outcome import outcome_sections
+from arrow_integration.dashboard.overview import excluded_lines, overview_months, unmapped_customers
 from arrow_integration.selectors.attention import operator_warnings
-from arrow_integration.selectors.billed_vs_invoiced import DEFAULT_MONTHS, months_billed_vs_invoiced
+from arrow_integration.selectors.month_close_objects import arrow_settings_by_uuid
 from arrow_integration.selectors.runs import sync_run_get, sync_runs_filter, sync_runs_latest
 
-# (URL name, label) of the main navigation, in order; "Month" and "Downloads" come next.
-NAVIGATION = [("dashboard:overview", "Overview"), ("dashboard:runs", "Runs")]
+# (URL name, label) of the main navigation, in order.
+NAVIGATION = [("dashboard:overview", "Overview"), ("dashboard:months", "Month"), ("dashboard:runs", "Runs")]
+OVERVIEW_MONTHS = 12
 LATEST_RUNS_SHOWN = 8
 RUNS_PER_PAGE = 25
 
 
-def _render(request, template: str, context: dict, *, section: str, status: int = 200):
+def render_page(request, template: str, context: dict, *, section: str, status: int = 200):
+    """Render a dashboard page with the navigation, ``section`` marked as the current one."""
     context = {"navigation": NAVIGATION, "section": section, **context}
     return render(request, template, context, status=status)
 
@@ -34,18 +39,25 @@ def _render(request, template: str, context: dict, *, section: str, status: int 
 @require_safe
 @dashboard_staff_required
 def overview(request):
-    """The last months' bill against what was invoiced, the latest runs, and what needs action."""
-    current = Period.from_date(timezone.now().date())
-    months = months_billed_vs_invoiced(last=current, months=DEFAULT_MONTHS)
+    """The last months' close (bill against invoiced, status, open differences), the latest runs,
+    and what needs action."""
+    current = Period.from_date(timezone.localdate())
+    summaries = month_summaries(last=current, months=OVERVIEW_MONTHS)
+    warnings = operator_warnings()
+    unmapped = unmapped_customers(summaries, arrow_settings_by_uuid())
+    excluded = excluded_lines(summaries)
     context = {
-        "months": list(reversed(months)),
-        "charts": billing_charts(months),
-        "first_period": months[0].period if months else current,
+        "months": overview_months(summaries),
+        "charts": billing_charts(summaries),
+        "first_period": summaries[0].period,
         "last_period": current,
-        "warnings": operator_warnings(since=current.shift(1 - DEFAULT_MONTHS)),
+        "warnings": warnings,
+        "unmapped": unmapped,
+        "excluded": excluded,
+        "attention_count": warnings.count + len(unmapped) + len(excluded),
         "latest_runs": sync_runs_latest(limit=LATEST_RUNS_SHOWN),
     }
-    return _render(request, "dashboard/overview.html", context, section="dashboard:overview")
+    return render_page(request, "dashboard/overview.html", context, section="dashboard:overview")
 
 
 @require_safe
@@ -55,14 +67,16 @@ def runs_list(request):
     form = RunFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         context = {"form": form, "page": None}
-        return _render(request, "dashboard/runs.html", context, section="dashboard:runs", status=400)
+        return render_page(request, "dashboard/runs.html", context, section="dashboard:runs", status=400)
     filters = form.cleaned_data if form.is_bound else {}
     runs = sync_runs_filter(kind=filters.get("kind"), state=filters.get("state"), period=filters.get("period"))
     page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "filter_query": query.urlencode()}
-    return _render(request, "dashboard/runs.html", context, section="dashboard:runs")
+    context = {"form": form, "page": page, "filter_query": query.urlencode(),
+               "csv_url": runs_download(kind=filters.get("kind", ""), state=filters.get("state", ""),
+                                        period=filters.get("period"))}
+    return render_page(request, "dashboard/runs.html", context, section="dashboard:runs")
 
 
 @require_safe
@@ -71,6 +85,7 @@ def run_detail(request, run_uuid):
     """One run: its scope, state, progress, error and outcome as tables."""
     run = sync_run_get(run_uuid)
     if run is None:
-        return _render(request, "dashboard/not_found.html", {"what": "run"}, section="dashboard:runs", status=404)
+        return render_page(request, "dashboard/not_found.html", {"what": "run"}, section="dashboard:runs",
+                           status=404)
     context = {"run": run, "sections": outcome_sections(run.outcome)}
-    return _render(request, "dashboard/run_detail.html", context, section="dashboard:runs")
+    return render_page(request, "dashboard/run_detail.html", context, section="dashboard:runs")

@@ -11,8 +11,9 @@ invoice items for the month, mapped or not, adding up its lines:
   `compensated`: the compensations among them; `difference` = `arrow_in_scope` − `invoiced`;
 - `arrow_buy_total`: Arrow's buy amount of every line; `margin` = `invoiced` − the buy amount of
   the lines in scope (what the reseller keeps of what it invoiced);
-- `counts`: lines per variance class; `checked_at`: when the last successful run that read the
-  month's export for these settings finished.
+- `counts`: lines per variance class, with `amounts` (their Arrow amount) and `differences`
+  (their `arrow_in_scope` − `invoiced`) per class; `checked_at`: when the last successful run
+  that read the month's export for these settings finished.
 
 Per customer, the sum of the lines' Arrow amounts over the classes is `arrow_total`, and
 `invoiced` is the sum of the items the lines name, to the cent and beyond (no rounding here).
@@ -100,6 +101,8 @@ class MonthCloseRow:
     arrow_buy_in_scope: Decimal = ZERO
     lines: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VARIANCE_CLASSES, 0))
+    amounts: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(VARIANCE_CLASSES, ZERO))
+    differences: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(VARIANCE_CLASSES, ZERO))
     # What decides the status (see `_status`).
     charged_lines: int = 0
     charged_unvalidated: int = 0
@@ -117,6 +120,8 @@ class MonthCloseRow:
         """Count ``line`` into the row."""
         self.lines += 1
         self.counts[line.variance_class] += 1
+        self.amounts[line.variance_class] += line.arrow_amount
+        self.differences[line.variance_class] += line.difference
         self.arrow_total += line.arrow_amount
         self.arrow_buy_total += line.arrow_buy
         if line.in_scope:
@@ -138,6 +143,8 @@ class MonthCloseRow:
         """Count lines the database counted together (`month_close_totals`) into the row."""
         for name, count in group.counts.items():
             self.counts[name] += count
+            self.amounts[name] += group.amounts[name]
+            self.differences[name] += group.differences[name]
         self.lines += group.lines
         self.arrow_total += group.arrow_amount
         self.arrow_buy_total += group.arrow_buy

@@ -36,6 +36,7 @@ from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 ZERO = Decimal(0)
 _MONEY = DecimalField(max_digits=MONEY_MAX_DIGITS + 6, decimal_places=MONEY_DECIMAL_PLACES)
 _MAPPING = "billing_sync__customer_mapping__"
+_AMOUNT, _GAP = "_amount", "_gap"  # suffixes of the per-class sums
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class LineGroup:
 
     owner: dict  # as `MonthCloseLine` names its owner (settings, Arrow customer, local customer)
     counts: dict[str, int]
+    # per class: the lines' Arrow amount, and their difference (in scope − invoiced)
+    amounts: dict[str, Decimal]
+    differences: dict[str, Decimal]
     arrow_amount: Decimal
     arrow_buy: Decimal
     arrow_in_scope: Decimal
@@ -102,6 +106,17 @@ def statement_groups(lines: QuerySet, sources: MonthSources) -> Iterator[LineGro
     amount = Case(When(**{f"{_MAPPING}settings__invoice_price_source": PriceSource.BUY}, then=F("buy_price")),
                   default=F("sell_price"), output_field=_MONEY)
     validated = Q(validation_date__isnull=False)
+    classes = {
+        PENDING: ~validated,
+        MATCHED: validated & Q(gap__gt=-COMPENSATION_THRESHOLD, gap__lt=COMPENSATION_THRESHOLD),
+        UNDERCHARGED: validated & Q(gap__gte=COMPENSATION_THRESHOLD),
+        OVERCHARGED: validated & Q(gap__lte=-COMPENSATION_THRESHOLD),
+    }
+    per_class = {}
+    for name, condition in classes.items():
+        per_class[name] = Count("id", filter=condition)
+        per_class[f"{name}{_AMOUNT}"] = Sum("amount", filter=condition)
+        per_class[f"{name}{_GAP}"] = Sum("gap", filter=condition)  # a plain line's difference: amount − its item
     rows = lines.annotate(
         amount=amount, charge=_money(F("invoice_item__unit_price") * F("invoice_item__quantity")),
     ).annotate(gap=_money(F("amount") - F("charge"))).order_by().values(
@@ -110,11 +125,7 @@ def statement_groups(lines: QuerySet, sources: MonthSources) -> Iterator[LineGro
         "billing_sync__currency",
     ).annotate(
         lines=Count("id"), arrow=Sum("amount"), buy=Sum("buy_price"), invoiced=Sum("charge"),
-        unreconciled=Count("id", filter=~Q(billing_sync__state=BillingSyncState.RECONCILED)),
-        **{PENDING: Count("id", filter=~validated),
-           MATCHED: Count("id", filter=validated & Q(gap__gt=-COMPENSATION_THRESHOLD, gap__lt=COMPENSATION_THRESHOLD)),
-           UNDERCHARGED: Count("id", filter=validated & Q(gap__gte=COMPENSATION_THRESHOLD)),
-           OVERCHARGED: Count("id", filter=validated & Q(gap__lte=-COMPENSATION_THRESHOLD))},
+        unreconciled=Count("id", filter=~Q(billing_sync__state=BillingSyncState.RECONCILED)), **per_class,
     )
     for row in rows:
         settings_id = row[f"{_MAPPING}settings_id"]
@@ -127,8 +138,9 @@ def statement_groups(lines: QuerySet, sources: MonthSources) -> Iterator[LineGro
             "customer_name": row[f"{_MAPPING}waldur_customer__name"],
         }
         yield LineGroup(
-            owner=owner, counts={name: row[name] for name in (PENDING, MATCHED, UNDERCHARGED, OVERCHARGED)},
-            arrow_amount=row["arrow"], arrow_buy=row["buy"], arrow_in_scope=row["arrow"], arrow_buy_in_scope=row["buy"],
+            owner=owner, counts={name: row[name] for name in classes},
+            amounts={name: row[f"{name}{_AMOUNT}"] or ZERO for name in classes},
+            differences={name: row[f"{name}{_GAP}"] or ZERO for name in classes}, arrow_amount=row["arrow"], arrow_buy=row["buy"], arrow_in_scope=row["arrow"], arrow_buy_in_scope=row["buy"],
             invoiced=row["invoiced"], currency=row["billing_sync__currency"], charged_lines=row["lines"],
             unvalidated=row[PENDING], unreconciled=row["unreconciled"],
         )
@@ -144,8 +156,10 @@ def uncharged_groups(lines: QuerySet, sources: MonthSources) -> Iterator[LineGro
                                     customer_reference=row["customer_reference"], customer_name=row["customer_name"],
                                     classification=row["classification"])
         amount = sources.settings[row["settings_id"]].amount(row["sell"], row["buy"])
+        variance_class = verdict.variance_class or MISSING
         yield LineGroup(
-            owner=verdict.owner, counts={verdict.variance_class or MISSING: row["lines"]}, arrow_amount=amount,
+            owner=verdict.owner, counts={variance_class: row["lines"]}, amounts={variance_class: amount},
+            differences={variance_class: amount if verdict.in_scope else ZERO}, arrow_amount=amount,
             arrow_buy=row["buy"], arrow_in_scope=amount if verdict.in_scope else ZERO,
             arrow_buy_in_scope=row["buy"] if verdict.in_scope else ZERO, invoiced=ZERO, currency=row["currency"],
             charged_lines=0, unvalidated=0, unreconciled=0,

@@ -17,7 +17,7 @@ from arrow_integration.dashboard.charts import billing_charts
 from arrow_integration.dashboard.outcome import outcome_sections
 from arrow_integration.dashboard.templatetags.dashboard_format import money, periods_summary
 from arrow_integration.models import ArrowSyncRun
-from arrow_integration.selectors.billed_vs_invoiced import MonthBilling
+from arrow_integration.selectors.month_close_summary import CurrencyTotal, MonthSummary
 from arrow_integration.tests.factories import ArrowSettingsFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,11 +128,16 @@ def test_amounts_are_formatted_from_decimals_with_their_currency():
     assert money(None) == "—"
 
 
+def _summary(period: Period, *totals: tuple[str, Decimal, Decimal]) -> MonthSummary:
+    return MonthSummary(period=period, rows=[], totals=[
+        CurrencyTotal(currency, arrow_in_scope=bill, invoiced=invoiced) for currency, bill, invoiced in totals])
+
+
 def test_chart_amounts_are_decimal_strings_per_currency():
     months = [
-        MonthBilling(Period(2025, 1), "EUR", Decimal("10.005"), Decimal(9), Decimal("10.004"), 1),
-        MonthBilling(Period(2025, 2), "EUR", Decimal("0.1") + Decimal("0.2"), Decimal(0), Decimal("0.3"), 1),
-        MonthBilling(Period(2025, 2), "USD", Decimal(1), Decimal(0), Decimal(0), 1),
+        _summary(Period(2025, 1), ("EUR", Decimal("10.005"), Decimal("10.004"))),
+        _summary(Period(2025, 2), ("EUR", Decimal("0.1") + Decimal("0.2"), Decimal("0.3")),
+                 ("USD", Decimal(1), Decimal(0))),
     ]
     charts = billing_charts(months)
     assert [chart["currency"] for chart in charts] == ["EUR", "USD"]

@@ -1,4 +1,4 @@
-"""Template filters of the dashboard: amounts with their currency, periods, durations.
+"""Template filters of the dashboard: amounts with their currency, periods, durations, statuses.
 
 Amounts stay `Decimal` until they become text here (Babel formats Decimals exactly, rounded
 half-even to the currency's minor unit for display only).
@@ -12,6 +12,8 @@ from itertools import pairwise
 
 from babel.numbers import format_currency, format_decimal
 from django import template
+
+from arrow_integration.dashboard.labels import CLASS_HELP, CLASS_LABELS, STATUS_LABELS
 
 register = template.Library()
 
@@ -92,3 +94,21 @@ def periods_summary(periods) -> str:
     if len(periods) > 2 and consecutive:
         return f"{periods[0]} to {periods[-1]}"
     return ", ".join(str(value) for value in periods)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """A month-close status in words: "not_checked" → "Not checked"."""
+    return STATUS_LABELS.get(status, str(status))
+
+
+@register.filter
+def class_label(variance_class: str) -> str:
+    """A variance class in words: "undercharged" → "Undercharged"."""
+    return CLASS_LABELS.get(variance_class, str(variance_class))
+
+
+@register.filter
+def class_help(variance_class: str) -> str:
+    """What a variance class means, in a few words."""
+    return CLASS_HELP.get(variance_class, "")

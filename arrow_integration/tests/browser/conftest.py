@@ -9,6 +9,9 @@ test server (pytest-django's ``live_server``) and the Arrow emulator.
   exceptions, and the URL of every request the browser context makes.
 - ``open_page``: a new page at a viewport ("desktop" 1280 px or "phone" 375 px), logged
   in as a staff user or not.
+- ``demo_arrow``, ``demo_closed_month``, ``month_to_reconcile``: the demo's data, its closed
+  month, and a month with a difference left for reconciliation; ``held_tasks``: the month
+  page's tasks held in place of the broker until the test runs them.
 
 Playwright's sync API keeps an asyncio loop running in the test thread while the browser is
 open, and Django refuses ORM calls from such a thread ("async unsafe"). The tests here call the
@@ -26,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from arrow_integration.tests.browser.pages import BrowserLog, login
+from arrow_integration.tests.browser.pages import BrowserLog, HeldTasks, login
 
 CHROMIUM_PATH = Path(os.environ.get("WALDUR_ARROW_CHROMIUM", "/usr/bin/chromium"))
 # As root in a closed network: no sandbox, no GPU, and none of Chromium's own background
@@ -101,7 +104,6 @@ def open_page(browser, live_server, browser_log, dashboard_staff) -> Iterator[Ca
         context.close()
 
 
-
 @pytest.fixture
 def imported_month(billing_settings, mapped):
     """The previous month imported from the emulator by a real billing run; (period, run)."""
@@ -113,3 +115,62 @@ def imported_month(billing_settings, mapped):
     period = previous_period()
     billing_sync_import_period(settings=billing_settings, period=period, today=early_in_current_month())
     return period, ArrowSyncRun.objects.get(kind=SyncRunKind.BILLING, period=period.first_day)
+
+
+@pytest.fixture
+def demo_arrow(arrow_emulator, live_server) -> dict:
+    """The demo's local objects, settings and mappings on the emulator, as `make demo` seeds them."""
+    from arrow_integration.services.configuration.demo import demo_seed_with_summary
+
+    return demo_seed_with_summary(base_url=f"{live_server.url}/", arrow_url=arrow_emulator.base_url,
+                                  arrow_key=arrow_emulator.api_key)
+
+
+@pytest.fixture
+def demo_closed_month(demo_arrow, arrow_emulator):
+    """The demo's closed month as `make demo` leaves it (`demo_month_close_seed`); its Period."""
+    from arrow_client.periods import Period
+    from arrow_integration.services.configuration.demo_month import demo_month_close_seed
+
+    control_url = arrow_emulator.base_url.replace("index.php/api/", "_emulator/")
+    seeded = demo_month_close_seed(settings_uuid=demo_arrow["arrow_settings_uuid"], control_url=control_url)
+    return Period.parse(seeded["month_close_period"])
+
+
+@pytest.fixture
+def month_to_reconcile(demo_arrow):
+    """The demo's latest validated month, not reconciled yet; its Period. The demo resource is
+    linked to license XSP5000101, whose consumption was synced and charged provisionally before
+    the statement import: Arrow's final price is 2 % higher, so the line is undercharged until the
+    consumption reconciliation compensates it."""
+    from django.utils import timezone
+
+    from arrow_integration.models import ArrowCustomerMapping, ArrowSettings
+    from arrow_integration.services.billing.import_period import billing_sync_import_period
+    from arrow_integration.services.configuration.demo_month import latest_validated_month
+    from arrow_integration.services.consumption.sync import consumption_sync_period
+    from arrow_integration.services.licenses.links import license_link_resource
+    from arrow_integration.tests.month_close_support import NORDIC, RAISED_LICENSE
+    from core.models import Resource
+
+    settings = ArrowSettings.objects.get(uuid=demo_arrow["arrow_settings_uuid"])
+    mapping = ArrowCustomerMapping.objects.get(settings=settings, arrow_reference=NORDIC)
+    resource = Resource.objects.select_related("project").get(uuid=demo_arrow["resource_uuid"])
+    license_link_resource(mapping=mapping, resource=resource, license_reference=RAISED_LICENSE)
+    period = latest_validated_month(timezone.localdate())
+    consumption_sync_period(settings=settings, period=period)
+    billing_sync_import_period(settings=settings, period=period)
+    return period
+
+
+@pytest.fixture
+def held_tasks(monkeypatch) -> HeldTasks:
+    """The broker, standing still: the month's tasks the page queues are held until the test runs
+    them, as a worker would take them (so the page can be seen following a queued run)."""
+    from arrow_integration.dashboard.month_actions import MONTH_ACTIONS
+
+    held = HeldTasks()
+    for action in MONTH_ACTIONS.values():
+        for task, _args in action.tasks:
+            monkeypatch.setattr(task, "apply_async", held.holder(task))
+    return held

@@ -100,3 +100,67 @@ def chart_state(page, canvas_id: str) -> dict | None:
 def horizontal_overflow(page) -> int:
     """How many CSS pixels the page is wider than the viewport (0: nothing to scroll sideways)."""
     return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
+
+class HeldTasks:
+    """Celery tasks sent by the page, held rather than handed to a broker, until `run_all`
+    executes them in the test's thread as a worker would (`Task.apply`, with the same arguments)."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple] = []
+
+    def holder(self, task):
+        def apply_async(args=(), kwargs=None, **_options):
+            self.held.append((task, tuple(args), dict(kwargs or {})))
+
+        return apply_async
+
+    def run_all(self) -> int:
+        """Run every held task, in the order sent; how many ran."""
+        count = 0
+        while self.held:
+            task, args, kwargs = self.held.pop(0)
+            task.apply(args=args, kwargs=kwargs)
+            count += 1
+        return count
+
+
+class RunPollGate:
+    """Holds the page's requests to the runs API (`sync-runs/{uuid}/`) while it is closed.
+
+    With the in-memory SQLite test database the live server shares the test's connection, so
+    the test must not work the database while the server answers a poll. `close` waits until
+    each of ``followers`` (the runs the page follows, each polling one request at a time) has a
+    request held: none is then being served. `open` lets them through.
+    """
+
+    PATTERN = "**/api/admin/arrow/sync-runs/*/"
+    WAIT_STEP_MS = 50
+    WAIT_LIMIT_MS = 15_000
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.closed = False
+        self.held: list = []
+        page.route(self.PATTERN, self._handle)
+
+    def _handle(self, route) -> None:
+        if self.closed:
+            self.held.append(route)
+        else:
+            route.continue_()
+
+    def close(self, *, followers: int) -> None:
+        self.closed = True
+        waited = 0
+        while len(self.held) < followers:
+            if waited > self.WAIT_LIMIT_MS:
+                raise AssertionError(f"the page polled {len(self.held)} of {followers} runs")
+            self.page.wait_for_timeout(self.WAIT_STEP_MS)
+            waited += self.WAIT_STEP_MS
+
+    def open(self) -> None:
+        self.closed = False
+        for route in self.held:
+            route.continue_()
+        self.held.clear()

@@ -3,8 +3,8 @@
 Skipped unless pytest gets ``--dashboard-screenshots DIR`` (``make screenshots`` writes into
 docs/). It seeds the demo data against the emulator as ``make demo`` does, imports four months
 of billing with real runs, reconciles the validated month with a changed final price, and takes
-full-page screenshots of the overview and of a billing run at 1280 px, plus the overview at
-375 px. The month page joins this list when it exists.
+full-page screenshots of the overview, of that month, of one of its customers and of a billing
+run at 1280 px, plus the overview and the month at 375 px.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from arrow_integration.models import ArrowBillingSyncItem, ArrowSettings, ArrowS
 from arrow_integration.services.billing.import_period import billing_sync_import_period
 from arrow_integration.services.billing.statement_reconciliation import reconciliation_run_period
 from arrow_integration.services.configuration.demo import demo_seed_with_summary
+from arrow_integration.tests.month_close_support import NORDIC
 
 IMPORTED_MONTHS = 4
 # Days into the current month: the previous month is validated by then (the emulator's delay is 5).
@@ -39,7 +40,8 @@ def screenshot_dir(request) -> Path:
 
 
 def _demo_history(emulator, live_server) -> ArrowSyncRun:
-    """Demo settings and mappings, then months of real runs; returns the previous month's import."""
+    """Demo settings and mappings, then months of real runs; returns the previous month's import
+    (the month shown: validated, one line repriced by Arrow and reconciled)."""
     today = Period.current().first_day + dt.timedelta(days=DAY_OF_MONTH - 1)
     emulator.control.set_today(today)
     demo_seed_with_summary(base_url=f"{live_server.url}/", arrow_url=emulator.base_url, arrow_key=emulator.api_key)
@@ -58,10 +60,14 @@ def _demo_history(emulator, live_server) -> ArrowSyncRun:
 
 def test_take_dashboard_screenshots(screenshot_dir, arrow_emulator, open_page, live_server, browser_log):
     run = _demo_history(arrow_emulator, live_server)
+    month = f"/dashboard/months/{Period.from_date(run.period)}/"
     shots = [
         ("desktop", "/dashboard/", "dashboard-overview.png"),
+        ("desktop", month, "dashboard-month.png"),
+        ("desktop", f"{month}customer/?settings={run.settings.uuid}&arrow_customer={NORDIC}", "dashboard-customer.png"),
         ("desktop", f"/dashboard/runs/{run.uuid}/", "dashboard-run.png"),
         ("phone", "/dashboard/", "dashboard-overview-phone.png"),
+        ("phone", month, "dashboard-month-phone.png"),
     ]
     for viewport, url, name in shots:
         page = open_page(viewport)
