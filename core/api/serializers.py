@@ -3,7 +3,7 @@
 from django.db import transaction
 from rest_framework import serializers
 
-from core.api.fields import UuidOrUrlRelatedField
+from core.api.fields import HyperlinkedIdentityField, HyperlinkedRelatedField, UuidOrUrlRelatedField
 from core.models import (
     Customer,
     Invoice,
@@ -21,7 +21,7 @@ def related(view_name: str, queryset, **kwargs) -> UuidOrUrlRelatedField:
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="customer-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="customer-detail", lookup_field="uuid")
 
     class Meta:
         model = Customer
@@ -32,7 +32,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="project-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="project-detail", lookup_field="uuid")
     customer = related("customer-detail", Customer.objects.all())
     customer_uuid = serializers.UUIDField(source="customer.uuid", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
@@ -49,7 +49,7 @@ class OfferingComponentSerializer(serializers.ModelSerializer):
 
 
 class PlanBriefSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="plan-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="plan-detail", lookup_field="uuid")
 
     class Meta:
         model = Plan
@@ -57,7 +57,7 @@ class PlanBriefSerializer(serializers.ModelSerializer):
 
 
 class OfferingSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="offering-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="offering-detail", lookup_field="uuid")
     customer = related("customer-detail", Customer.objects.all())
     customer_uuid = serializers.UUIDField(source="customer.uuid", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
@@ -98,7 +98,7 @@ class OfferingSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="plan-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="plan-detail", lookup_field="uuid")
     offering = related("offering-detail", Offering.objects.all())
     offering_uuid = serializers.UUIDField(source="offering.uuid", read_only=True)
     offering_name = serializers.CharField(source="offering.name", read_only=True)
@@ -109,7 +109,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class ResourceSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="resource-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="resource-detail", lookup_field="uuid")
     project = related("project-detail", Project.objects.all())
     offering = related("offering-detail", Offering.objects.all())
     plan = related("plan-detail", Plan.objects.all(), required=False, allow_null=True)
@@ -139,8 +139,8 @@ class ResourceSerializer(serializers.ModelSerializer):
 
 
 class InvoiceItemSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="invoiceitem-detail", lookup_field="uuid")
-    invoice = serializers.HyperlinkedRelatedField(view_name="invoice-detail", lookup_field="uuid", read_only=True)
+    url = HyperlinkedIdentityField(view_name="invoiceitem-detail", lookup_field="uuid")
+    invoice = HyperlinkedRelatedField(view_name="invoice-detail", lookup_field="uuid", read_only=True)
     invoice_uuid = serializers.UUIDField(source="invoice.uuid", read_only=True)
     resource_uuid = serializers.UUIDField(source="resource.uuid", read_only=True, allow_null=True)
     project_uuid = serializers.UUIDField(source="project.uuid", read_only=True, allow_null=True)
@@ -157,8 +157,8 @@ class InvoiceItemSerializer(serializers.ModelSerializer):
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="invoice-detail", lookup_field="uuid")
-    customer = serializers.HyperlinkedRelatedField(view_name="customer-detail", lookup_field="uuid", read_only=True)
+    url = HyperlinkedIdentityField(view_name="invoice-detail", lookup_field="uuid")
+    customer = HyperlinkedRelatedField(view_name="customer-detail", lookup_field="uuid", read_only=True)
     customer_uuid = serializers.UUIDField(source="customer.uuid", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     year = serializers.IntegerField(source="period.year", read_only=True)

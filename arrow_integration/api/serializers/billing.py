@@ -8,15 +8,18 @@ queries (`invoice_item_uuid` etc. read the related rows loaded with `select_rela
 """
 
 import uuid
+from urllib.parse import urlencode
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from arrow_client.periods import MAX_YEAR, MIN_YEAR, MONTHS_PER_YEAR, Period
 from arrow_integration.models import ArrowBillingSync, ArrowBillingSyncItem
-from core.api.fields import uuid_from_uuid_or_url
+from arrow_integration.selectors.embedded_items import EMBEDDED_ITEM_COLUMNS, EMBEDDED_ITEMS_LIMIT, embedded_items
+from core.api.fields import HyperlinkedIdentityField, HyperlinkedRelatedField, uuid_from_uuid_or_url
 from core.api.inputs import StrictIntegerField
 
 
@@ -53,8 +56,8 @@ class ArrowBillingSyncItemSerializer(serializers.ModelSerializer):
 class ArrowBillingSyncItemDetailSerializer(ArrowBillingSyncItemSerializer):
     """An item on its own (billing-sync-items endpoint)."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="arrow-billing-sync-item-detail", lookup_field="uuid")
-    billing_sync = serializers.HyperlinkedRelatedField(
+    url = HyperlinkedIdentityField(view_name="arrow-billing-sync-item-detail", lookup_field="uuid")
+    billing_sync = HyperlinkedRelatedField(
         view_name="arrow-billing-sync-detail", lookup_field="uuid", read_only=True
     )
     billing_sync_uuid = serializers.UUIDField(source="billing_sync.uuid", read_only=True)
@@ -73,9 +76,27 @@ class ArrowBillingSyncItemDetailSerializer(ArrowBillingSyncItemSerializer):
         return item.compensation_item_id is not None
 
 
+@extend_schema_field(ArrowBillingSyncItemSerializer(many=True))
+class EmbeddedItemsField(serializers.Field):
+    """A sync's first items (`selectors.embedded_items`), shown as `ArrowBillingSyncItemSerializer`
+    shows them, from the rows the view read for the page (``embedded_items`` in the context)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+        self.item_fields = ArrowBillingSyncItemSerializer().fields
+
+    def to_representation(self, sync) -> list[dict]:
+        found = self.context.get("embedded_items")
+        rows = (found if found is not None else embedded_items([sync.pk])).get(sync.pk, ())
+        fields = [(name, self.item_fields[name].to_representation) for name in ITEM_FIELDS]
+        return [{name: None if row[column] is None else show(row[column])
+                 for (name, show), column in zip(fields, EMBEDDED_ITEM_COLUMNS, strict=True)}
+                for row in rows]
+
+
 class ArrowBillingSyncSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="arrow-billing-sync-detail", lookup_field="uuid")
-    customer_mapping = serializers.HyperlinkedRelatedField(
+    url = HyperlinkedIdentityField(view_name="arrow-billing-sync-detail", lookup_field="uuid")
+    customer_mapping = HyperlinkedRelatedField(
         view_name="arrow-customer-mapping-detail", lookup_field="uuid", read_only=True
     )
     customer_mapping_uuid = serializers.UUIDField(source="customer_mapping.uuid", read_only=True)
@@ -84,7 +105,10 @@ class ArrowBillingSyncSerializer(serializers.ModelSerializer):
     report_period = ReportPeriodField()
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     invoice_uuid = serializers.UUIDField(source="invoice.uuid", read_only=True)
-    items = ArrowBillingSyncItemSerializer(many=True, read_only=True)
+    items = EmbeddedItemsField()
+    items_count = serializers.SerializerMethodField(help_text=f"Items the sync holds (it embeds the first "
+                                                              f"{EMBEDDED_ITEMS_LIMIT})")
+    items_url = serializers.SerializerMethodField(help_text="The billing sync items list of this sync (every item)")
 
     class Meta:
         model = ArrowBillingSync
@@ -92,9 +116,22 @@ class ArrowBillingSyncSerializer(serializers.ModelSerializer):
             "uuid", "url", "customer_mapping", "customer_mapping_uuid", "arrow_reference", "waldur_customer_name",
             "statement_reference", "report_period", "arrow_state", "state", "state_display", "buy_total",
             "sell_total", "currency", "invoice_uuid", "error_message", "synced_at", "validated_at",
-            "reconciled_at", "items", "created", "modified",
+            "reconciled_at", "items", "items_count", "items_url", "created", "modified",
         ]
         read_only_fields = fields
+
+    def get_items_count(self, sync: ArrowBillingSync) -> int:
+        counted = getattr(sync, "items_count", None)  # annotated by the view for a whole page
+        return sync.items.count() if counted is None else counted
+
+    def get_items_url(self, sync: ArrowBillingSync) -> str:
+        return billing_sync_items_url(sync, self.context.get("request"))
+
+
+def billing_sync_items_url(sync: ArrowBillingSync, request) -> str:
+    """The billing sync items list filtered to ``sync``'s items."""
+    base = reverse("arrow-billing-sync-item-list", request=request)
+    return f"{base}?{urlencode({'billing_sync_uuid': str(sync.uuid)})}"
 
 
 @extend_schema_field(OpenApiTypes.UUID)

@@ -15,6 +15,7 @@ from arrow_integration.api.base import ArrowReferenceField, PeriodField
 from arrow_integration.api.serializers.billing import PeriodRequestSerializer, UuidOrUrlField
 from arrow_integration.choices import PriceSource
 from arrow_integration.models import ArrowConsumptionRecord
+from core.api.fields import HyperlinkedIdentityField, HyperlinkedRelatedField
 from core.models.invoices import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 CLASSIFICATION_MAX_LENGTH = 50
@@ -27,8 +28,8 @@ def money_output_field(**kwargs) -> serializers.DecimalField:
 
 
 class ArrowConsumptionRecordSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="arrow-consumption-record-detail", lookup_field="uuid")
-    resource = serializers.HyperlinkedRelatedField(view_name="resource-detail", lookup_field="uuid", read_only=True)
+    url = HyperlinkedIdentityField(view_name="arrow-consumption-record-detail", lookup_field="uuid")
+    resource = HyperlinkedRelatedField(view_name="resource-detail", lookup_field="uuid", read_only=True)
     resource_uuid = serializers.UUIDField(source="resource.uuid", read_only=True)
     resource_name = serializers.CharField(source="resource.name", read_only=True)
     project_uuid = serializers.UUIDField(source="resource.project.uuid", read_only=True)

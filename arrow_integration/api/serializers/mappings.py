@@ -10,7 +10,7 @@ Uniqueness and the plan/offering rule are enforced by `services.configuration.ma
 from rest_framework import serializers
 
 from arrow_integration.models import ArrowCustomerMapping, ArrowSettings, ArrowVendorOfferingMapping
-from core.api.fields import UuidOrUrlRelatedField
+from core.api.fields import HyperlinkedIdentityField, UuidOrUrlRelatedField
 from core.models import Customer, Offering, Plan
 
 # Summary amounts are shown with cents (the reference's pattern for computed totals).
@@ -24,7 +24,7 @@ def settings_field(*, as_uuid: bool) -> UuidOrUrlRelatedField:
 
 
 class ArrowCustomerMappingSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="arrow-customer-mapping-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="arrow-customer-mapping-detail", lookup_field="uuid")
     settings = settings_field(as_uuid=False)
     settings_uuid = serializers.UUIDField(source="settings.uuid", read_only=True)
     waldur_customer = UuidOrUrlRelatedField(view_name="customer-detail", queryset=Customer.objects.all())
@@ -48,7 +48,7 @@ class ArrowCustomerMappingCreateSerializer(ArrowCustomerMappingSerializer):
 
 
 class ArrowVendorOfferingMappingSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="arrow-vendor-offering-mapping-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="arrow-vendor-offering-mapping-detail", lookup_field="uuid")
     settings = settings_field(as_uuid=False)
     settings_uuid = serializers.UUIDField(source="settings.uuid", read_only=True)
     offering = UuidOrUrlRelatedField(view_name="offering-detail", queryset=Offering.objects.all(), as_uuid=True)

@@ -14,6 +14,7 @@ from arrow_integration.api.base import ArrowReferenceField
 from arrow_integration.choices import DEFAULT_CLASSIFICATION_FILTER, PriceSource
 from arrow_integration.models import ArrowSettings
 from arrow_integration.url_guard import UnsafeApiUrl, api_url_validate
+from core.api.fields import HyperlinkedIdentityField
 
 API_URL_MAX_LENGTH = 255
 API_KEY_MAX_LENGTH = 1024
@@ -71,7 +72,7 @@ class MaskedApiKeyField(serializers.CharField):
 class ArrowSettingsSerializer(serializers.ModelSerializer):
     """List, retrieve, PUT and PATCH shape; an empty, masked or absent `api_key` keeps the stored key."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="arrow-settings-detail", lookup_field="uuid")
+    url = HyperlinkedIdentityField(view_name="arrow-settings-detail", lookup_field="uuid")
     api_url = ApiUrlField()
     api_key = MaskedApiKeyField(required=False, allow_blank=True)
     invoice_price_source = serializers.ChoiceField(choices=PriceSource.choices, required=False)
