@@ -234,7 +234,9 @@ class ArrowBillingSyncItem(UuidModel):
     whichever sync holds it now (SPEC 6.9).
     """
 
-    billing_sync = models.ForeignKey(ArrowBillingSync, on_delete=models.CASCADE, related_name="items")
+    # Indexed by `arrow_sync_item_listing`, which starts with it.
+    billing_sync = models.ForeignKey(ArrowBillingSync, on_delete=models.CASCADE, related_name="items",
+                                     db_index=False)
     arrow_account = models.CharField(max_length=255)  # `ArrowSettings.arrow_account` of the reader
     report_period = models.DateField()  # the sync's month, repeated for the identity constraint
     arrow_line_reference = models.CharField(max_length=255)

@@ -45,7 +45,8 @@ class Invoice(UuidModel):
 
 
 class InvoiceItem(UuidModel):
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="items")
+    # Indexed by `invoice_item_listing`, which starts with it.
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="items", db_index=False)
     name = models.CharField(max_length=255)
     resource = models.ForeignKey(Resource, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoice_items")
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoice_items")
@@ -60,6 +61,10 @@ class InvoiceItem(UuidModel):
 
     class Meta:
         ordering = ["invoice_id", "id"]
+        indexes = [
+            # The list's order: a page is read from the index instead of sorting every item.
+            models.Index(fields=["invoice", "id"], name="invoice_item_listing"),
+        ]
 
     def __str__(self) -> str:
         return self.name

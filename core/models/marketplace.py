@@ -74,6 +74,8 @@ class Resource(UuidModel):
 
     class Meta:
         ordering = ["name", "id"]
+        # The list's order: a page is read from the index instead of sorting every resource.
+        indexes = [models.Index(fields=["name", "id"], name="resource_listing")]
         constraints = [
             # One live resource per backend object (for Arrow: one resource per license).
             models.UniqueConstraint(
