@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arrow_integration', '0008_sync_run_queue_and_scheduled_pause'),
+        ('arrow_integration', '0010_ledger_opening_entries_and_append_only'),
     ]
 
     operations = [
