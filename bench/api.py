@@ -28,10 +28,9 @@ from bench import month_close
 from bench.harness import (
     MEGABYTE,
     Report,
-    bench_database,
+    benchmark_run,
     common_arguments,
     database_vendor,
-    django_setup,
     say,
 )
 
@@ -211,12 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, help="records per large list (default 100 000; quick 10 000)")
     args = parser.parse_args(argv)
     records = args.records or (QUICK_RECORDS if args.quick else FULL_RECORDS)
-    django_setup(args.database_url)
-    report = Report(NAME, args.json_path)
-    with bench_database():
-        run(report, records=records)
-    report.save()
-    return 0
+    return benchmark_run(NAME, args, run, records=records)
 
 
 if __name__ == "__main__":

@@ -33,10 +33,9 @@ from collections import defaultdict
 from bench.harness import (
     MEGABYTE,
     Report,
-    bench_database,
+    benchmark_run,
     common_arguments,
     database_vendor,
-    django_setup,
     peak_rss_bytes,
     peak_rss_reset,
     say,
@@ -258,12 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lines = args.lines or (QUICK_LINES if args.quick else FULL_LINES)
     baseline = min(lines, QUICK_BASELINE_LINES if args.quick else BASELINE_LINES)
-    django_setup(args.database_url)
-    report = Report(NAME, args.json_path)
-    with bench_database():
-        run(report, lines=lines, baseline_lines=baseline)
-    report.save()
-    return 0
+    return benchmark_run(NAME, args, run, lines=lines, baseline_lines=baseline)
 
 
 if __name__ == "__main__":

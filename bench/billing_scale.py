@@ -23,10 +23,9 @@ from bench.billing_import import _check_complete, export_read, import_undo
 from bench.harness import (
     MEGABYTE,
     Report,
-    bench_database,
+    benchmark_run,
     common_arguments,
     database_vendor,
-    django_setup,
     peak_rss_bytes,
     peak_rss_reset,
     rss_bytes,
@@ -114,12 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lines = args.lines or (QUICK_LARGE_LINES if args.quick else LARGE_LINES)
     base_lines = args.base_lines or (QUICK_BASE_LINES if args.quick else BASE_LINES)
-    django_setup(args.database_url)
-    report = Report(NAME, args.json_path)
-    with bench_database():
-        run(report, lines=lines, base_lines=base_lines)
-    report.save()
-    return 0
+    return benchmark_run(NAME, args, run, lines=lines, base_lines=base_lines)
 
 
 if __name__ == "__main__":

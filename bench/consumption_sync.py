@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from bench.harness import Report, bench_database, common_arguments, database_vendor, django_setup, say, stopwatch
+from bench.harness import Report, benchmark_run, common_arguments, database_vendor, say, stopwatch
 
 NAME = "consumption_sync"
 FULL_LICENSES = 5_000
@@ -89,12 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     licenses = args.licenses or (QUICK_LICENSES if args.quick else FULL_LICENSES)
     baseline = min(licenses, QUICK_BASELINE_LICENSES if args.quick else BASELINE_LICENSES)
-    django_setup(args.database_url)
-    report = Report(NAME, args.json_path)
-    with bench_database():
-        run(report, licenses=licenses, baseline_licenses=baseline)
-    report.save()
-    return 0
+    return benchmark_run(NAME, args, run, licenses=licenses, baseline_licenses=baseline)
 
 
 if __name__ == "__main__":

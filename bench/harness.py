@@ -18,7 +18,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -209,3 +209,14 @@ def common_arguments(parser) -> None:
                         help="database server to create the throw-away test database on")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--json", dest="json_path", help="write the figures to this file as JSON")
+
+
+def benchmark_run(name: str, args, run: Callable[..., None], **sizes) -> int:
+    """Run one benchmark module on its own: Django on ``args.database_url``, ``run(report, **sizes)``
+    inside a throw-away test database, the figures saved where ``--json`` says."""
+    django_setup(args.database_url)
+    report = Report(name, args.json_path)
+    with bench_database():
+        run(report, **sizes)
+    report.save()
+    return 0

@@ -18,7 +18,7 @@ import argparse
 import datetime as dt
 from decimal import Decimal
 
-from bench.harness import Report, bench_database, common_arguments, database_vendor, django_setup, say, stopwatch
+from bench.harness import Report, benchmark_run, common_arguments, database_vendor, say, stopwatch
 
 NAME = "reconcile"
 FULL_RECORDS = 100_000
@@ -160,12 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     records = args.records or (QUICK_RECORDS if args.quick else FULL_RECORDS)
     baseline = min(records, QUICK_BASELINE_RECORDS if args.quick else BASELINE_RECORDS)
-    django_setup(args.database_url)
-    report = Report(NAME, args.json_path)
-    with bench_database():
-        run(report, records=records, baseline_records=baseline)
-    report.save()
-    return 0
+    return benchmark_run(NAME, args, run, records=records, baseline_records=baseline)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from django.core.cache import cache
 
 from arrow_client.periods import Period
 from arrow_integration.selectors.database_state import database_state_token
-from arrow_integration.selectors.month_close import month_close_line_stream
+from arrow_integration.selectors.month_close import MonthCloseRow, month_close_line_stream, month_close_report
 from arrow_integration.selectors.month_close_lines import LineFilters, MonthCloseLine
 from arrow_integration.selectors.month_close_summary import MonthSummary, month_close_summary
 
@@ -65,3 +65,9 @@ def customer_lines(period: Period, filters: LineFilters) -> list[MonthCloseLine]
     """The report's lines of ``period`` that match ``filters`` (one customer's, for the drill-down)."""
     what = ("lines", str(period), repr(filters))
     return kept_while_unchanged(what, lambda: list(month_close_line_stream(period, filters)))
+
+
+def customer_rows(period: Period, filters: LineFilters) -> list[MonthCloseRow]:
+    """The report's rows of ``period`` that match ``filters`` (one customer's, for the drill-down),
+    computed from that customer's lines rather than from the whole month."""
+    return kept_while_unchanged(("rows", str(period), repr(filters)), lambda: month_close_report(period, filters))

@@ -28,7 +28,7 @@ from arrow_integration.dashboard.access import dashboard_staff_required
 from arrow_integration.dashboard.charts import class_charts
 from arrow_integration.dashboard.downloads import customer_lines_download, month_downloads
 from arrow_integration.dashboard.drilldown import license_groups
-from arrow_integration.dashboard.figures import customer_lines, month_summary
+from arrow_integration.dashboard.figures import customer_lines, customer_rows, month_summary
 from arrow_integration.dashboard.forms import CustomerForm, MonthFilterForm, MonthRunForm
 from arrow_integration.dashboard.month_actions import (
     MONTH_ACTIONS,
@@ -95,8 +95,9 @@ def month(request, month: str):
     valid = not form.is_bound or form.is_valid()
     filters = form.cleaned_data if form.is_bound and valid else {}
     summary = month_summary(period)
-    rows = rows_filtered(summary.rows, settings_uuid=filters.get("settings", ""), status=filters.get("status", ""),
-                         variance_class=filters.get("variance_class", "")) if valid else []
+    chosen = {"settings_uuid": filters.get("settings", ""), "status": filters.get("status", ""),
+              "variance_class": filters.get("variance_class", "")}
+    rows = rows_filtered(summary.rows, **chosen) if valid else []
     sort = filters.get("sort", "")
     query = request.GET.copy()
     query.pop("sort", None)
@@ -107,24 +108,13 @@ def month(request, month: str):
         "form": form, "summary": summary, "shown_rows": table_rows(rows_sorted(rows, sort), period, settings_by_uuid),
         "headers": header_links(sort), "filter_query": query.urlencode(),
         "class_charts": class_charts(summary),
-        "downloads": month_downloads(period, settings_uuid=filters.get("settings", ""),
-                                     status=filters.get("status", ""),
-                                     variance_class=filters.get("variance_class", "")),
+        "downloads": month_downloads(period, **chosen),
         "month_runs": list(sync_runs_filter(period=period)[:MONTH_RUNS_SHOWN]),
         "run_form": _run_form(period, settings_by_uuid), "actions_allowed": month_actions_allowed(period),
         "action_buttons": action_buttons(period),
         "several_settings": len({row.settings_uuid for row in summary.rows}) > 1,
     }
     return render_page(request, "dashboard/month.html", context, section=SECTION, status=200 if valid else 400)
-
-
-def _customer_row(period: Period, settings_uuid, arrow_customer: str):
-    """The customer's row of the month's report (status and totals), or None."""
-    for row in month_summary(period).rows:
-        if customer_key(row.arrow_customer_reference) == customer_key(arrow_customer) and (
-                settings_uuid is None or row.settings_uuid == settings_uuid):
-            return row
-    return None
 
 
 @require_safe
@@ -139,7 +129,8 @@ def month_customer(request, month: str):
         context = {"period": period, "form": form}
         return render_page(request, "dashboard/month_customer.html", context, section=SECTION, status=400)
     settings_uuid, arrow_customer = form.cleaned_data["settings"], form.cleaned_data["arrow_customer"]
-    lines = customer_lines(period, LineFilters(settings_uuid=settings_uuid, arrow_customer_reference=arrow_customer))
+    filters = LineFilters(settings_uuid=settings_uuid, arrow_customer_reference=arrow_customer)
+    lines = customer_lines(period, filters)
     if not lines:
         return _not_found(request, f"customer {arrow_customer or '(none)'} in {period}")
     groups, objects = license_groups(period, lines)
@@ -149,7 +140,7 @@ def month_customer(request, month: str):
     context = {
         "period": period, "form": form, "line": first, "licenses": len(groups), "lines": len(lines),
         "page": Paginator(groups, LICENSES_PER_PAGE).get_page(request.GET.get("page")), "page_query": query.urlencode(),
-        "row": _customer_row(period, settings_uuid, arrow_customer),
+        "row": next(iter(customer_rows(period, filters)), None),
         "settings": arrow_settings_by_uuid().get(first.settings_uuid),
         "customer_pk": objects.customers.get(first.customer_uuid),
         "mapping_pk": objects.mappings.get((first.settings_uuid, customer_key(first.arrow_customer_reference))),
