@@ -36,6 +36,7 @@ from bench.harness import (
     benchmark_run,
     common_arguments,
     database_vendor,
+    ledger_empty,
     peak_rss_bytes,
     peak_rss_reset,
     say,
@@ -122,7 +123,7 @@ def naive_import(*, settings, period, limit: int) -> tuple[int, float, float]:
 
 def import_undo() -> None:
     """Remove every billing sync, sync item, invoice item and invoice, and what an import records
-    beside them (page records, uncharged lines, runs), so that the next import starts from an
+    beside them (page records, uncharged lines, runs, ledger entries), so that the next import starts from an
     empty month as a first import does (plain DELETEs: this is set-up, not measured)."""
     from django.db import connection, transaction
 
@@ -136,6 +137,7 @@ def import_undo() -> None:
     from core.models import Invoice, InvoiceItem
 
     with transaction.atomic(), connection.cursor() as cursor:
+        ledger_empty(cursor)  # its entries name the runs and invoices
         for model in (ArrowBillingSyncItem, ArrowBillingSync, InvoiceItem, Invoice, ArrowBillingExportPage,
                       ArrowUnchargedLine, ArrowSyncRun):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 - table names from model meta

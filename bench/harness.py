@@ -138,6 +138,22 @@ def bench_database() -> Iterator[str]:
             directory.cleanup()
 
 
+def ledger_empty(cursor) -> None:
+    """Empty the append-only ledger (set-up between runs, never done in production); call it in a
+    transaction. On PostgreSQL its trigger refuses DELETE and lets TRUNCATE through only in a
+    session that says it is maintenance (`arrow_integration` migration 0010)."""
+    from django.db import connection
+
+    from arrow_integration.models import ArrowLedgerEntry
+
+    table = connection.ops.quote_name(ArrowLedgerEntry._meta.db_table)
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL waldur_arrow.ledger_maintenance = 'on'")
+        cursor.execute(f"TRUNCATE {table}")
+    else:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the model's own table
+
+
 def peak_rss_reset() -> bool:
     """Start a new peak-memory measurement; False where the kernel does not support it."""
     try:

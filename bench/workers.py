@@ -39,7 +39,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.harness import ROOT, Report, bench_database, common_arguments, database_vendor, django_setup, say
+from bench.harness import (
+    ROOT,
+    Report,
+    bench_database,
+    common_arguments,
+    database_vendor,
+    django_setup,
+    ledger_empty,
+    say,
+)
 
 NAME = "workers"
 SETTINGS_ROWS, MONTHS, LINES, WORKER_COUNTS = 20, 3, 20_000, (1, 2, 4)
@@ -113,7 +122,7 @@ def database_url() -> str:
 
 def billing_tables_empty() -> None:
     """TRUNCATE what the imports write (set-up between worker counts, not measured)."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from arrow_integration.models import (
         ArrowBillingExportPage,
@@ -127,7 +136,8 @@ def billing_tables_empty() -> None:
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in (
         ArrowBillingSyncItem, ArrowBillingSync, InvoiceItem, Invoice, ArrowBillingExportPage, ArrowUnchargedLine,
         ArrowSyncRun))
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        ledger_empty(cursor)  # first, in this transaction: the CASCADE reaches it through the runs
         cursor.execute(f"TRUNCATE {tables} CASCADE")
 
 
